@@ -1,0 +1,1 @@
+"""Readers of external and bundled formats. Each returns validated domain records."""
