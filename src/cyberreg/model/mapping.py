@@ -61,6 +61,11 @@ class Mapping(Record):
     strength: int | None = Field(default=None, ge=0, le=10)
     provenance: Provenance
     citation: str | None = None  # where in the cited source the mapping is stated
+    # Mappings that share a `joint` id hold only together: the union of their sources relates to
+    # the target as `joint_relationship` says (PSTI Schedule 2 deems EN 303 645 5.1-1 and 5.1-2
+    # together to meet sch1-1; neither alone does).
+    joint: str | None = None
+    joint_relationship: Relationship | None = None
     sources: list[Source] = []
     review_state: ReviewState = ReviewState.ACCEPTED
     reviewed_by: str | None = None
@@ -77,6 +82,8 @@ class Mapping(Record):
     def _check(self) -> Mapping:
         if self.source == self.target:
             raise ValueError("a mapping needs two different requirements")
+        if (self.joint is None) != (self.joint_relationship is None):
+            raise ValueError("`joint` and `joint_relationship` go together")
         if self.provenance in (Provenance.OFFICIAL, Provenance.EXPERT) and not self.sources:
             raise ValueError(f"an {self.provenance.value} mapping must cite at least one source")
         return self
