@@ -159,4 +159,4 @@ class Instrument(Record):
         return self.kind is InstrumentKind.REGULATION
 
     def date_of(self, kind: DateKind) -> dt.date | None:
-        return next((d.date for d in self.dates if d.kind is kind), None)
+        return next((d.date for d in self.dates if d.kind == kind), None)

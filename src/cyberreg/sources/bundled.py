@@ -44,10 +44,11 @@ class KnowledgeBase:
 
 
 def _validate(
-    model: type[BaseModel], raw: Any, file: str, prefix: str, problems: list[Problem]
+    model: type[BaseModel], raw: Any, file: str, prefix: str, problems: list[Problem], data: Any = None
 ) -> Any | None:
+    """Validate `data` (default: `raw`); locate errors in `raw`, which keeps the YAML lines."""
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw if data is None else data)
     except ValidationError as error:
         problems.extend(problems_from_validation(error, raw, file, prefix))
         return None
@@ -57,9 +58,7 @@ def _line(raw: Any) -> int | None:
     return raw.line if isinstance(raw, LineDict) else None
 
 
-def _records(
-    doc: LineDict, key: str, file: str, problems: list[Problem]
-) -> list[tuple[int, Any]]:
+def _records(doc: LineDict, key: str, file: str, problems: list[Problem]) -> list[tuple[int, Any]]:
     value = doc.get(key)
     if value is None:
         return []
@@ -106,18 +105,28 @@ def read_file(path: Path, root: Path, kb: KnowledgeBase, problems: list[Problem]
         if instrument_id is None:
             if index == 0 and "instrument" not in doc:
                 problems.append(
-                    Problem(file, doc.line_of("requirements"), "requirements",
-                            "requirements need an `instrument` in the same file")
+                    Problem(
+                        file,
+                        doc.line_of("requirements"),
+                        "requirements",
+                        "requirements need an `instrument` in the same file",
+                    )
                 )
             continue
         if isinstance(raw, LineDict) and "instrument" in raw:
-            problems.append(Problem(file, raw.line_of("instrument"), f"requirements.{index}.instrument",
-                                    "unknown field (the file's instrument is implied)"))
+            problems.append(
+                Problem(
+                    file,
+                    raw.line_of("instrument"),
+                    f"requirements.{index}.instrument",
+                    "unknown field (the file's instrument is implied)",
+                )
+            )
             continue
         data = dict(raw) if isinstance(raw, dict) else raw
         if isinstance(data, dict):
             data["instrument"] = instrument_id
-        record = _validate(Requirement, data, file, f"requirements.{index}", problems)
+        record = _validate(Requirement, raw, file, f"requirements.{index}", problems, data)
         if record is not None:
             kb.requirements.append(record)
             kb.origins.setdefault(("requirement", record.id), Origin(file, _line(raw)))
@@ -134,9 +143,7 @@ def read_file(path: Path, root: Path, kb: KnowledgeBase, problems: list[Problem]
             kb.origins.setdefault(("commitment", key), Origin(file, _line(raw)))
 
 
-def _read_instrument(
-    doc: LineDict, file: str, kb: KnowledgeBase, problems: list[Problem]
-) -> str | None:
+def _read_instrument(doc: LineDict, file: str, kb: KnowledgeBase, problems: list[Problem]) -> str | None:
     raw = doc.get("instrument")
     if raw is None:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cyberreg.model import JurisdictionKind, RequirementKind
+from cyberreg.model import JurisdictionKind, Requirement, RequirementKind
 from cyberreg.sources.bundled import KnowledgeBase, Origin
 from cyberreg.sources.problems import Problem
 
@@ -46,15 +46,22 @@ def check_integrity(kb: KnowledgeBase) -> list[Problem]:
     for j in kb.jurisdictions:
         for member in j.members:
             if member not in jurisdictions:
-                problems.append(_problem(kb.origin("jurisdiction", j.code), "members",
-                                         f"unknown jurisdiction {member!r}"))
+                problems.append(
+                    _problem(kb.origin("jurisdiction", j.code), "members", f"unknown jurisdiction {member!r}")
+                )
             elif jurisdictions[member].kind is JurisdictionKind.GROUPING:
-                problems.append(_problem(kb.origin("jurisdiction", j.code), "members",
-                                         f"{member!r} is a grouping; list its members instead"))
+                problems.append(
+                    _problem(
+                        kb.origin("jurisdiction", j.code),
+                        "members",
+                        f"{member!r} is a grouping; list its members instead",
+                    )
+                )
     for b in kb.bodies:
         if b.jurisdiction and b.jurisdiction not in jurisdictions:
-            problems.append(_problem(kb.origin("body", b.id), "jurisdiction",
-                                     f"unknown jurisdiction {b.jurisdiction!r}"))
+            problems.append(
+                _problem(kb.origin("body", b.id), "jurisdiction", f"unknown jurisdiction {b.jurisdiction!r}")
+            )
 
     for inst in kb.instruments:
         origin = kb.origin("instrument", inst.id)
@@ -74,7 +81,9 @@ def check_integrity(kb: KnowledgeBase) -> list[Problem]:
         if req.parent is not None:
             parent = requirements.get(f"{req.instrument}:{req.parent}")
             if parent is None:
-                problems.append(_problem(origin, "parent", f"unknown parent {req.parent!r} in {req.instrument}"))
+                problems.append(
+                    _problem(origin, "parent", f"unknown parent {req.parent!r} in {req.instrument}")
+                )
             elif parent.kind is not RequirementKind.GROUP:
                 problems.append(_problem(origin, "parent", f"parent {req.parent!r} is not a group"))
     problems.extend(_cycles(kb, requirements))
@@ -97,19 +106,18 @@ def check_integrity(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
-def _cycles(kb: KnowledgeBase, requirements: dict) -> list[Problem]:
+def _cycles(kb: KnowledgeBase, requirements: dict[str, Requirement]) -> list[Problem]:
     problems = []
     for req in kb.requirements:
         seen = {req.id}
-        node = req
-        while node.parent is not None:
+        node: Requirement | None = req
+        while node is not None and node.parent is not None:
             parent_id = f"{node.instrument}:{node.parent}"
             if parent_id in seen:
-                problems.append(_problem(kb.origin("requirement", req.id), "parent",
-                                         f"parent chain of {req.id!r} loops"))
+                problems.append(
+                    _problem(kb.origin("requirement", req.id), "parent", f"parent chain of {req.id!r} loops")
+                )
                 break
             seen.add(parent_id)
             node = requirements.get(parent_id)
-            if node is None:
-                break
     return problems

@@ -50,9 +50,7 @@ def line_of(raw: Any, loc: tuple[str | int, ...]) -> int | None:
     return line
 
 
-def problems_from_validation(
-    error: ValidationError, raw: Any, file: str, prefix: str = ""
-) -> list[Problem]:
+def problems_from_validation(error: ValidationError, raw: Any, file: str, prefix: str = "") -> list[Problem]:
     """One `Problem` per pydantic error, located in the raw YAML it came from."""
     found = []
     for item in error.errors():

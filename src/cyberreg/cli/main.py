@@ -1,0 +1,45 @@
+"""The `cyberreg` command: global options and the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from cyberreg import __version__
+from cyberreg.cli import catalog, db, export, search
+from cyberreg.cli.output import State
+
+app = typer.Typer(
+    name="cyberreg",
+    help="Cybersecurity measures, standards and trade rules, side by side.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cyberreg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db_option: str | None = typer.Option(
+        None, "--db", envvar="CYBERREG_DB", help="Database file or URL (default: a per-user SQLite file)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    ctx.obj = State(db=db_option)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(catalog.list_app, name="list")
+app.command()(catalog.show)
+app.command()(search.search)
+app.command()(search.compare)
+app.command()(search.topics)
+app.command()(export.export)
