@@ -4,10 +4,12 @@ A requirement is read as a non-empty set (of what it asks). Between two such set
 five base relations holds: EQ (equal), PP (proper part: subset_of), PPi (superset_of), PO (partial
 overlap: intersects) and DR (disjoint: no_relationship). What we *know* about a pair is a set of
 base relations, stored as a 5-bit mask (`RelSet`): 0 is a contradiction, `ALL` is no knowledge.
+Also path consistency over a small constraint network of such sets.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Set
 
 from cyberreg.model.mapping import Relationship
@@ -83,9 +85,7 @@ def _compose(left: RelSet, right: RelSet) -> RelSet:
 
 # Whole-set tables, so the hot path is a list index, not a loop.
 CONVERSE: tuple[RelSet, ...] = tuple(_converse(s) for s in range(32))
-COMPOSE: tuple[tuple[RelSet, ...], ...] = tuple(
-    tuple(_compose(a, b) for b in range(32)) for a in range(32)
-)
+COMPOSE: tuple[tuple[RelSet, ...], ...] = tuple(tuple(_compose(a, b) for b in range(32)) for a in range(32))
 POPCOUNT: tuple[int, ...] = tuple(bin(s).count("1") for s in range(32))
 
 
@@ -160,11 +160,15 @@ def relation_between(a: Set[object], b: Set[object]) -> RelSet:
 # --- constraint networks ----------------------------------------------------------------------
 
 
+Constraint = tuple[int, int, RelSet]  # (i, j, relation of node i to node j)
+
+
 def path_consistency(
-    n: int, constraints: list[tuple[int, int, RelSet]], *, track: bool
+    n: int, constraints: list[Constraint], *, track: bool = False
 ) -> tuple[list[list[RelSet]], tuple[int, int] | None, int]:
-    """PC-2. Returns the matrix, the first pair found empty (or None) and, when tracking, a bit
-    set of the constraints that the emptiness was derived from."""
+    """PC-2 over nodes 0..n-1: narrow every pair by composition through every third node until
+    nothing changes. Returns the matrix, the first pair found empty (None when consistent) and,
+    with `track`, a bit set of the constraints (by position) that emptiness was derived from."""
     matrix = [[ALL] * n for _ in range(n)]
     support = [[0] * n for _ in range(n)]
     for k in range(n):
@@ -181,6 +185,7 @@ def path_consistency(
         if (i, j) not in queued:
             queued.add((i, j))
             queue.append((i, j))
+
     def narrow(a: int, b: int, rel: RelSet, because: int) -> bool:
         """Intersect (a, b) with rel; queue it when it changed; True when it became empty."""
         new = matrix[a][b] & rel
@@ -203,9 +208,7 @@ def path_consistency(
             if k in (i, j):
                 continue
             through_j = via_ij[row_j[k]]
-            if row_i[k] & through_j != row_i[k] and narrow(
-                i, k, through_j, support[i][j] | support[j][k]
-            ):
+            if row_i[k] & through_j != row_i[k] and narrow(i, k, through_j, support[i][j] | support[j][k]):
                 return matrix, (i, k), support[i][k]
             through_i = COMPOSE[matrix[k][i]][matrix[i][j]]
             if matrix[k][j] & through_i != matrix[k][j] and narrow(
@@ -215,10 +218,11 @@ def path_consistency(
     return matrix, None, 0
 
 
-def minimal_refuted_core(constraints: list[tuple[int, int, RelSet]]) -> list[tuple[int, int]] | None:
-    """A minimal set of pairs that path consistency refutes, or None when it refutes nothing."""
+def minimal_refuted_core(constraints: list[Constraint]) -> list[tuple[int, int]] | None:
+    """A minimal set of constraints that path consistency refutes (as pairs), or None when it
+    refutes none. Starts from the tracked support of the refutation, then drops by deletion."""
 
-    def refuted(cons: list[tuple[int, int, RelSet]], track: bool) -> tuple[bool, int]:
+    def refuted(cons: list[Constraint], track: bool) -> tuple[bool, int]:
         nodes = sorted({x for i, j, _ in cons for x in (i, j)})
         local = {g: k for k, g in enumerate(nodes)}
         _, conflict, support = path_consistency(

@@ -26,6 +26,8 @@ from cyberreg.crosswalk.algebra import (
     compose_path,
     format_relset,
     from_relationship,
+    minimal_refuted_core,
+    path_consistency,
     relationships,
     to_relationship,
 )
@@ -574,9 +576,7 @@ def _search(
                     continue
                 new = row[rel]
                 if new != ALL:  # knows nothing; and ALL composed with anything stays ALL
-                    candidates.append(
-                        (POPCOUNT[new], -min(strength, hop_strength), (*path, w), new)
-                    )
+                    candidates.append((POPCOUNT[new], -min(strength, hop_strength), (*path, w), new))
         candidates.sort()  # dominating entries sort first within a level
         frontier = []
         for _, neg_strength, path, new in candidates:
@@ -636,4 +636,3 @@ def _rank(entry: _Entry) -> tuple[int, int, int, tuple[int, ...]]:
 def _inference_rank(inf: Inference) -> tuple[int, int, int, str]:
     best = inf.best
     return (POPCOUNT[inf.relation], len(best.hops), -_strength_code(best.min_strength), inf.source)
-
