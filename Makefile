@@ -37,6 +37,7 @@ test: lint typecheck unit
 
 docs: install
 	$(BIN)/python scripts/gen_cli_docs.py docs/cli.md
+	$(BIN)/python scripts/gen_kb_docs.py docs/knowledge-base.md
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -64,7 +64,15 @@ def test_legacy_symbol_has_year_not_member():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "GBR/44 (WTO/TBT)", "G/TBT/IND66", "G/TBT/N/USA", "G/TBT/N/USA/12/Amd.1", "G/SPS/GEN/204", "G/XYZ/N/USA/1"],
+    [
+        "",
+        "GBR/44 (WTO/TBT)",
+        "G/TBT/IND66",
+        "G/TBT/N/USA",
+        "G/TBT/N/USA/12/Amd.1",
+        "G/SPS/GEN/204",
+        "G/XYZ/N/USA/1",
+    ],
 )
 def test_rejects_non_symbols(text):
     with pytest.raises(SymbolError, match="not a WTO notification symbol"):
@@ -156,7 +164,8 @@ def test_format_parse_round_trip(symbol):
 def test_messy_spelling_parses_to_same_symbol(symbol, data):
     text = str(symbol)
     messy = "".join(
-        (ch.lower() if data.draw(st.booleans()) else ch) + (" " if data.draw(st.booleans()) else "") for ch in text
+        (ch.lower() if data.draw(st.booleans()) else ch) + (" " if data.draw(st.booleans()) else "")
+        for ch in text
     )
     assert parse_symbol("  " + messy + " ") == symbol
 

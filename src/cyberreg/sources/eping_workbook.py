@@ -290,6 +290,9 @@ class _Row:
     def problem(self, key: str | None, message: str) -> None:
         self.problems.append(Problem(self.file, self.number, self.header(key) if key else None, message))
 
+    def has_problem(self, key: str) -> bool:
+        return any(problem.field == self.header(key) for problem in self.problems)
+
     def value(self, key: str, *, link: bool = False) -> Any:
         """The cell's value; for a HYPERLINK formula its text (or, for a link, its target)."""
         cell = self.cell(key)
@@ -324,19 +327,20 @@ def _row_to_notification(
     row: _Row, source_file: str, language: str, learned: dict[str, str]
 ) -> Notification | None:
     member = row.text("member")
-    if member is None:
+    if member is None and not row.has_problem("member"):
         row.problem("member", "empty")
     symbols: list[Symbol] = []
     symbol_text = row.text("symbol")
     if symbol_text is None:
-        row.problem("symbol", "empty")
+        if not row.has_problem("symbol"):
+            row.problem("symbol", "empty")
     else:
         try:
             symbols = split_symbols(symbol_text)
         except SymbolError as error:
             row.problem("symbol", str(error))
     distribution, note = row.date("distribution_date")
-    if distribution is None and not any(p.field == row.header("distribution_date") for p in row.problems):
+    if distribution is None and not row.has_problem("distribution_date"):
         row.problem("distribution_date", f"not a date: {note!r}" if note else "empty")
     dates: dict[str, dt.date | None] = {}
     date_notes: dict[str, str] = {}
