@@ -114,8 +114,8 @@ def quirky_rows() -> list[dict[str, object]]:
                 "Notifying Member": "Kenya",
                 "Document symbol": symbol_formula(JOINT),
                 "Title": "Fortified wheat flour \u2014 Specification_x000D_\nAMENDMENT 1",
-                "HS code(s)": "8517 - Telephone sets, incl. smartphones; other apparatus for the transmission "
-                "of voice; 851762 - Machines for the reception; 8424 - Mechanical appliances; "
+                "HS code(s)": "8517 - Telephone sets, incl. smartphones; other apparatus for the "
+                "transmission of voice; 851762 - Machines for the reception; 8424 - Mechanical appliances; "
                 "fire extinguishers, charged or not; 8517 - Telephone sets again",
                 "ICS code(s)": "67.060 - Cereals, pulses and derived products",
                 "Objectives": "Quality requirements (TBT); Protection of human health or safety (TBT)",

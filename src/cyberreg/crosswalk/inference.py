@@ -45,6 +45,13 @@ _MAX_RENDERED_PATHS = 20
 
 # An entry of the search: (relation from the source, min strength code, node indices of the path).
 _Entry = tuple[RelSet, int, tuple[int, ...]]
+# Per node: (relation, [(neighbour, hop strength code), ...]) groups.
+_Groups = list[tuple[RelSet, list[tuple[int, int]]]]
+# Query targets; for each node next to one, the relations into them (as bits 1 << relset) and
+# its edges into them, grouped as in _Groups.
+_Goal = tuple[set[int], dict[int, int], dict[int, _Groups]]
+# For each relation set m, the relation sets r (as bits 1 << r) with m o r not ALL.
+_USEFUL = tuple(sum(1 << r for r in range(1, 32) if COMPOSE[m][r] != ALL) for m in range(32))
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +288,15 @@ class MappingGraph:
             if pair.relation:  # pairs that contradict themselves are reported, not searched
                 self._adj[i].append((j, pair.relation, pair.strength))
                 self._adj[j].append((i, CONVERSE[pair.relation], pair.strength))
+        # The search walks neighbours grouped by relation, so that a whole group whose
+        # composition would know nothing (PO after PO, in intersects-heavy corpora) is skipped.
+        self._groups: list[_Groups] = []
         for row in self._adj:
             row.sort()
+            by_rel: dict[RelSet, list[tuple[int, int]]] = {}
+            for w, rel, strength in row:
+                by_rel.setdefault(rel, []).append((w, strength))
+            self._groups.append(sorted(by_rel.items()))
         self._hops: dict[tuple[int, int], Hop] = {}
 
     @classmethod
@@ -354,18 +368,13 @@ class MappingGraph:
         """Inferences from each source to each target (all nodes when None) along paths of up to
         `max_hops` hops. Pairs with nothing informative (ALL) are omitted; unknown ids are ignored."""
         src = sorted({self._index[s] for s in sources if s in self._index})
-        if targets is None:
-            tgt: set[int] | None = None
-            dist: dict[int, int] = {}
-        else:
-            tgt = {self._index[t] for t in targets if t in self._index}
-            if not tgt:
-                return {}
-            dist = {w: 1 for t in tgt for w, _, _ in self._adj[t]}
-            dist.update(dict.fromkeys(tgt, 0))
+        tgt = None if targets is None else {self._index[t] for t in targets if t in self._index}
+        if tgt is not None and not tgt:
+            return {}
+        goal = None if tgt is None else self._goal(tgt)
         out: dict[tuple[str, str], Inference] = {}
         for s in src:
-            kept = _search(self._adj, s, max_hops, dist if tgt is not None else None)
+            kept = _search(self._groups, s, max_hops, goal)
             for t in sorted(kept if tgt is None else tgt.intersection(kept)):
                 if t != s:
                     out[(self.nodes[s], self.nodes[t])] = Inference(self, s, t, kept[t])
@@ -387,6 +396,15 @@ class MappingGraph:
                 if old is None or _inference_rank(inf) < _inference_rank(old):
                     found[target] = inf
         return dict(sorted(found.items()))
+
+    def _goal(self, targets: set[int]) -> _Goal:
+        into: dict[int, int] = {}
+        last: dict[int, dict[RelSet, list[tuple[int, int]]]] = {}
+        for t in sorted(targets):
+            for w, rel, strength in self._adj[t]:
+                into[w] = into.get(w, 0) | 1 << CONVERSE[rel]
+                last.setdefault(w, {}).setdefault(CONVERSE[rel], []).append((t, strength))
+        return targets, into, {w: sorted(by_rel.items()) for w, by_rel in last.items()}
 
     # --- derivations ---------------------------------------------------------------------------
 
@@ -458,9 +476,7 @@ class MappingGraph:
             later = [w for w, _, _ in self._adj[s] if w > s]
             if not later:
                 continue
-            dist = {w: 1 for t in later for w, _, _ in self._adj[t]}
-            dist.update(dict.fromkeys(later, 0))
-            kept = _search(self._adj, s, max_hops, dist)
+            kept = _search(self._groups, s, max_hops, self._goal(set(later)))
             for t in later:
                 relation = ALL
                 for mask, _, _ in kept[t]:
@@ -554,29 +570,38 @@ class PathConsistency:
 
 
 def _search(
-    adj: list[list[tuple[int, RelSet, int]]], source: int, max_hops: int, dist: dict[int, int] | None
+    groups: list[_Groups], source: int, max_hops: int, goal: _Goal | None
 ) -> dict[int, list[_Entry]]:
     """Paths from `source`, level by level, keeping per node only undominated entries.
 
     An entry (m', s', p') dominates (m, s, p) when m' ⊆ m, p' has no more hops, s' >= s and, at
     equal length, p' <= p. Any extension of the dominated path is then matched by the same
     extension of the dominating one, so the intersection over paths and the best derivation are
-    unchanged. `dist` (0: target, 1: next to one) prunes the last two levels when querying targets.
+    unchanged. With a `goal`, the last hop follows only edges into a target, and the one before
+    only reaches targets or nodes with an edge into one that composes informatively.
     """
     kept: dict[int, list[_Entry]] = {source: [(EQ, _NO_HOPS, (source,))]}
     frontier = kept[source]
     for level in range(1, max_hops + 1):
         remaining = max_hops - level
-        near = dist if dist is not None and remaining < 2 else None
         candidates: list[tuple[int, int, tuple[int, ...], RelSet]] = []
+        filtered = goal is not None and remaining == 1
         for mask, strength, path in frontier:
             row = COMPOSE[mask]
-            for w, rel, hop_strength in adj[path[-1]]:
-                if near is not None and near.get(w, 2) > remaining:
-                    continue
+            if goal is None or remaining:
+                node_groups = groups[path[-1]]
+            else:
+                node_groups = goal[2].get(path[-1], [])
+            for rel, neighbours in node_groups:
                 new = row[rel]
-                if new != ALL:  # knows nothing; and ALL composed with anything stays ALL
-                    candidates.append((POPCOUNT[new], -min(strength, hop_strength), (*path, w), new))
+                if new == ALL:  # knows nothing; and ALL composed with anything stays ALL
+                    continue
+                size = POPCOUNT[new]
+                useful = _USEFUL[new]
+                for w, hop_strength in neighbours:
+                    if filtered and w not in goal[0] and not goal[1].get(w, 0) & useful:  # type: ignore[index]
+                        continue
+                    candidates.append((size, -min(strength, hop_strength), (*path, w), new))
         candidates.sort()  # dominating entries sort first within a level
         frontier = []
         for _, neg_strength, path, new in candidates:

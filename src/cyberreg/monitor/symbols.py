@@ -1,239 +1,39 @@
-"""WTO notification symbols: `G/TBT/N/USA/2211`, its follow-ups `/Add.1`, `/Rev.1/Add.2`, `/Corr.1`, ...
+"""WTO notification symbols for the monitor: `G/TBT/N/USA/2211`, follow-ups `/Add.1`, `/Rev.1/Add.2`, ...
 
-A symbol names one document. The *base* symbol (`G/TBT/N/USA/2211`) names the measure; addenda,
-revisions, corrigenda and supplements hang below it as a chain (`/Rev.1/Add.2` is the second addendum
-to the first revision). Parsing is tolerant of spaces, case and a missing dot (`g/tbt/n/usa/ 2211/add 1`);
-`str()` gives the canonical form, so `str(parse_symbol(s))` is stable.
-
-TBT notifications of 1995-1999 used another scheme (`G/TBT/Notif.98/123`); those parse too, with no
-member and the year kept in `legacy_year`.
+The implementation lives in `cyberreg.model.notification` (the model validates symbols, and the model
+layer may not import the monitor); this module is the monitor's name for it.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import NamedTuple
+from cyberreg.model.notification import (
+    MEMBER_CODES,
+    Area,
+    FollowUp,
+    FollowUpKind,
+    Symbol,
+    SymbolError,
+    base_symbol,
+    format_symbol,
+    member_code_for,
+    normalize_symbol,
+    parse_symbol,
+    split_symbols,
+    symbol_sort_key,
+)
 
-
-class Area(StrEnum):
-    TBT = "TBT"
-    SPS = "SPS"
-
-
-class FollowUpKind(StrEnum):
-    ADDENDUM = "Add"
-    REVISION = "Rev"
-    CORRIGENDUM = "Corr"
-    SUPPLEMENT = "Suppl"
-
-
-_KIND_BY_UPPER = {kind.value.upper(): kind for kind in FollowUpKind}
-_KIND_ORDER = {
-    FollowUpKind.ADDENDUM: 0,
-    FollowUpKind.CORRIGENDUM: 1,
-    FollowUpKind.REVISION: 2,
-    FollowUpKind.SUPPLEMENT: 3,
-}
-
-
-class SymbolError(ValueError):
-    """The text is not a WTO SPS/TBT notification symbol."""
-
-
-class FollowUp(NamedTuple):
-    kind: FollowUpKind
-    number: int
-
-    def __str__(self) -> str:
-        return f"{self.kind.value}.{self.number}"
-
-
-_FOLLOW = r"/(ADD|REV|CORR|SUPPL)\.?(\d{1,4})"
-_MODERN = re.compile(r"G/(TBT|SPS)/N/([A-Z]{2,5})/(\d{1,6})((?:" + _FOLLOW + r")*)", re.IGNORECASE)
-_LEGACY = re.compile(r"G/(TBT|SPS)/NOTIF\.?(\d{2})[./](\d{1,6})((?:" + _FOLLOW + r")*)", re.IGNORECASE)
-_FOLLOW_ONE = re.compile(_FOLLOW, re.IGNORECASE)
-_SPACES = re.compile(r"\s+")
-_SEPARATORS = re.compile(r"[,;\n]+")
-
-
-@dataclass(frozen=True)
-class Symbol:
-    """One parsed notification symbol. Build with `parse_symbol`; `str()` gives the canonical text."""
-
-    area: Area
-    member: str | None  # the WTO code in the symbol: `USA`, `EU`, `TPKM`; None for 1995-1999 symbols
-    number: int
-    follow_ups: tuple[FollowUp, ...] = ()
-    legacy_year: int | None = None  # two-digit year of a `G/TBT/Notif.yy/n` symbol
-
-    def __post_init__(self) -> None:
-        if (self.member is None) == (self.legacy_year is None):
-            raise SymbolError("a symbol has either a member code or (1995-1999 form) a year, not both")
-        if self.member is not None and not re.fullmatch(r"[A-Z]{2,5}", self.member):
-            raise SymbolError(f"member code must be 2 to 5 capital letters, got {self.member!r}")
-        if self.number < 0 or any(f.number < 0 for f in self.follow_ups):
-            raise SymbolError("symbol numbers cannot be negative")
-
-    @classmethod
-    def parse(cls, text: str) -> Symbol:
-        return parse_symbol(text)
-
-    def __str__(self) -> str:
-        if self.legacy_year is not None:
-            head = f"G/{self.area.value}/Notif.{self.legacy_year:02d}/{self.number:03d}"
-        else:
-            head = f"G/{self.area.value}/N/{self.member}/{self.number}"
-        return head + "".join(f"/{follow_up}" for follow_up in self.follow_ups)
-
-    @property
-    def base(self) -> Symbol:
-        """The symbol of the measure itself, without follow-ups: the key for grouping."""
-        return Symbol(self.area, self.member, self.number, (), self.legacy_year)
-
-    @property
-    def is_base(self) -> bool:
-        return not self.follow_ups
-
-    @property
-    def parent(self) -> Symbol | None:
-        """The document this one follows up (`/Rev.1/Add.2` -> `/Rev.1`); None for a base symbol."""
-        if not self.follow_ups:
-            return None
-        return Symbol(self.area, self.member, self.number, self.follow_ups[:-1], self.legacy_year)
-
-    @property
-    def chain(self) -> tuple[Symbol, ...]:
-        """Every symbol from the base down to this one: base, `/Rev.1`, `/Rev.1/Add.2`."""
-        return tuple(
-            Symbol(self.area, self.member, self.number, self.follow_ups[:depth], self.legacy_year)
-            for depth in range(len(self.follow_ups) + 1)
-        )
-
-    @property
-    def kind(self) -> FollowUpKind | None:
-        """The kind of the last follow-up (`Add` for `/Rev.1/Add.2`); None for a base symbol."""
-        return self.follow_ups[-1].kind if self.follow_ups else None
-
-    def sort_key(self) -> tuple[str, str, int, int, tuple[tuple[int, int], ...]]:
-        """Area, member, number, then the base before its follow-ups (a prefix sorts first)."""
-        return (
-            self.area.value,
-            self.member or "",
-            self.legacy_year if self.legacy_year is not None else -1,
-            self.number,
-            tuple((_KIND_ORDER[f.kind], f.number) for f in self.follow_ups),
-        )
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Symbol):
-            return NotImplemented
-        return self.sort_key() < other.sort_key()
-
-
-def _follow_ups(text: str) -> tuple[FollowUp, ...]:
-    return tuple(
-        FollowUp(_KIND_BY_UPPER[m.group(1).upper()], int(m.group(2))) for m in _FOLLOW_ONE.finditer(text)
-    )
-
-
-def parse_symbol(text: str) -> Symbol:
-    """Parse one symbol, tolerant of spaces and case; raises `SymbolError` if it is not one."""
-    if not isinstance(text, str):
-        raise SymbolError(f"a symbol must be text, got {type(text).__name__}")
-    compact = _SPACES.sub("", text.replace("\u00a0", " "))
-    if match := _MODERN.fullmatch(compact):
-        area, member, number, rest = match.group(1, 2, 3, 4)
-        return Symbol(Area(area.upper()), member.upper(), int(number), _follow_ups(rest))
-    if match := _LEGACY.fullmatch(compact):
-        area, year, number, rest = match.group(1, 2, 3, 4)
-        return Symbol(Area(area.upper()), None, int(number), _follow_ups(rest), int(year))
-    raise SymbolError(
-        f"not a WTO notification symbol (expected G/TBT/N/<MEMBER>/<n>[/Add.n|/Rev.n|/Corr.n|/Suppl.n]): "
-        f"{text!r}"
-    )
-
-
-def format_symbol(symbol: Symbol) -> str:
-    return str(symbol)
-
-
-def normalize_symbol(text: str) -> str:
-    """The canonical text of a symbol: ` g/tbt/n/usa/2211/add 1` -> `G/TBT/N/USA/2211/Add.1`."""
-    return str(parse_symbol(text))
-
-
-def base_symbol(text: str) -> str:
-    """The canonical base symbol of a measure: `G/TBT/N/USA/2211/Rev.1/Add.2` -> `G/TBT/N/USA/2211`."""
-    return str(parse_symbol(text).base)
-
-
-def split_symbols(cell: str) -> list[Symbol]:
-    """All symbols in a cell holding one or several separated by `, ` (also `;` or new lines).
-
-    Duplicates are dropped, the order kept. Raises `SymbolError` naming the first part that is not a symbol.
-    """
-    found: list[Symbol] = []
-    for part in _SEPARATORS.split(cell.replace("\u00a0", " ")):
-        if not part.strip():
-            continue
-        symbol = parse_symbol(part)
-        if symbol not in found:
-            found.append(symbol)
-    return found
-
-
-def symbol_sort_key(text: str) -> tuple[str, str, int, int, tuple[tuple[int, int], ...]]:
-    return parse_symbol(text).sort_key()
-
-
-# WTO members as ePing prints them, with the code their notification symbols use. Most codes are
-# ISO 3166 alpha-3; the EU is `EU`, Chinese Taipei `TPKM`. Used to pick a row's own symbol out of a
-# joint notification (one symbol per member in one cell).
-_MEMBERS = """
-AFG Afghanistan|ALB Albania|AGO Angola|ATG Antigua and Barbuda|ARG Argentina|ARM Armenia|AUS Australia
-AUT Austria|BHR Bahrain, Kingdom of|BHR Bahrain|BGD Bangladesh|BRB Barbados|BEL Belgium|BLZ Belize
-BEN Benin|BOL Bolivia, Plurinational State of|BOL Bolivia|BWA Botswana|BRA Brazil|BRN Brunei Darussalam
-BGR Bulgaria|BFA Burkina Faso|BDI Burundi|CPV Cabo Verde|KHM Cambodia|CMR Cameroon|CAN Canada
-CAF Central African Republic|TCD Chad|CHL Chile|CHN China|COL Colombia|COM Comoros|COG Congo
-CRI Costa Rica|CIV Côte d'Ivoire|CIV Cote d'Ivoire|HRV Croatia|CUB Cuba|CYP Cyprus|CZE Czech Republic
-CZE Czechia|COD Democratic Republic of the Congo|DNK Denmark|DJI Djibouti|DMA Dominica
-DOM Dominican Republic|ECU Ecuador|EGY Egypt|SLV El Salvador|EST Estonia|SWZ Eswatini|EU European Union
-FJI Fiji|FIN Finland|FRA France|GAB Gabon|GMB The Gambia|GMB Gambia|GEO Georgia|DEU Germany|GHA Ghana
-GRC Greece|GRD Grenada|GTM Guatemala|GIN Guinea|GNB Guinea-Bissau|GUY Guyana|HTI Haiti|HND Honduras
-HKG Hong Kong, China|HUN Hungary|ISL Iceland|IND India|IDN Indonesia|IRL Ireland|ISR Israel|ITA Italy
-JAM Jamaica|JPN Japan|JOR Jordan|KAZ Kazakhstan|KEN Kenya|KOR Korea, Republic of|KOR Republic of Korea
-KWT Kuwait, the State of|KWT Kuwait|KGZ Kyrgyz Republic|LAO Lao People's Democratic Republic|LVA Latvia
-LSO Lesotho|LBR Liberia|LIE Liechtenstein|LTU Lithuania|LUX Luxembourg|MAC Macao, China|MDG Madagascar
-MWI Malawi|MYS Malaysia|MDV Maldives|MLI Mali|MLT Malta|MRT Mauritania|MUS Mauritius|MEX Mexico
-MDA Moldova, Republic of|MDA Republic of Moldova|MNG Mongolia|MNE Montenegro|MAR Morocco|MOZ Mozambique
-MMR Myanmar|NAM Namibia|NPL Nepal|NLD Netherlands|NZL New Zealand|NIC Nicaragua|NER Niger|NGA Nigeria
-MKD North Macedonia|NOR Norway|OMN Oman|PAK Pakistan|PAN Panama|PNG Papua New Guinea|PRY Paraguay
-PER Peru|PHL Philippines|POL Poland|PRT Portugal|QAT Qatar|ROU Romania|RUS Russian Federation
-RWA Rwanda|KNA Saint Kitts and Nevis|LCA Saint Lucia|VCT Saint Vincent and the Grenadines|WSM Samoa
-SAU Saudi Arabia, Kingdom of|SAU Saudi Arabia|SEN Senegal|SYC Seychelles|SLE Sierra Leone
-SGP Singapore|SVK Slovak Republic|SVN Slovenia|SLB Solomon Islands|ZAF South Africa|ESP Spain
-LKA Sri Lanka|SUR Suriname|SWE Sweden|CHE Switzerland|TPKM Chinese Taipei|TJK Tajikistan
-TZA Tanzania|TZA United Republic of Tanzania|THA Thailand|TLS Timor-Leste|TGO Togo|TON Tonga
-TTO Trinidad and Tobago|TUN Tunisia|TUR Türkiye|TUR Turkey|UGA Uganda|UKR Ukraine
-ARE United Arab Emirates|GBR United Kingdom|USA United States of America|USA United States
-URY Uruguay|VUT Vanuatu|VEN Venezuela, Bolivarian Republic of|VEN Venezuela|VNM Viet Nam
-YEM Yemen|ZMB Zambia|ZWE Zimbabwe
-"""
-
-
-def _member_key(name: str) -> str:
-    return _SPACES.sub(" ", name.replace("\u00a0", " ")).strip().casefold().replace("\u2019", "'")
-
-
-MEMBER_CODES: dict[str, str] = {
-    _member_key(name): code
-    for code, _, name in (entry.strip().partition(" ") for entry in _MEMBERS.replace("\n", "|").split("|"))
-    if code
-}
-
-
-def member_code_for(name: str) -> str | None:
-    """The symbol code of a WTO member named as ePing prints it (`Kuwait, the State of` -> `KWT`)."""
-    return MEMBER_CODES.get(_member_key(name))
+__all__ = [
+    "MEMBER_CODES",
+    "Area",
+    "FollowUp",
+    "FollowUpKind",
+    "Symbol",
+    "SymbolError",
+    "base_symbol",
+    "format_symbol",
+    "member_code_for",
+    "normalize_symbol",
+    "parse_symbol",
+    "split_symbols",
+    "symbol_sort_key",
+]

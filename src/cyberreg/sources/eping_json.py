@@ -23,8 +23,15 @@ from typing import Any, TextIO, get_origin
 
 from pydantic import ValidationError
 
-from cyberreg.model.notification import Notification, NotificationSource, SourceKind
-from cyberreg.monitor.symbols import Area, Symbol, SymbolError, split_symbols
+from cyberreg.model.notification import (
+    Area,
+    Notification,
+    NotificationSource,
+    SourceKind,
+    Symbol,
+    SymbolError,
+    split_symbols,
+)
 from cyberreg.sources.eping_workbook import (
     CellError,
     clean_text,

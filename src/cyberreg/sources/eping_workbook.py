@@ -27,8 +27,15 @@ import openpyxl
 from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 
-from cyberreg.model.notification import Notification, NotificationSource, SourceKind
-from cyberreg.monitor.symbols import Symbol, SymbolError, member_code_for, split_symbols
+from cyberreg.model.notification import (
+    Notification,
+    NotificationSource,
+    SourceKind,
+    Symbol,
+    SymbolError,
+    member_code_for,
+    split_symbols,
+)
 from cyberreg.sources.problems import InputError, Problem
 
 # Field key -> accepted header names. Headers are compared by `header_key` (no whitespace, casefolded).

@@ -116,8 +116,10 @@ class MappingRow(Base):
         Index("ix_mapping_target", "target_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source_id: Mapped[str] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))
-    target_id: Mapped[str] = mapped_column(ForeignKey("requirements.id", ondelete="CASCADE"))
+    # No foreign keys: a mapping of one origin may point at requirements of another (an imported
+    # mapping to a bundled guideline), and rebuilding one origin must not silently delete the other's.
+    source_id: Mapped[str] = mapped_column(String(200), index=True)
+    target_id: Mapped[str] = mapped_column(String(200))
     relationship: Mapped[str] = mapped_column(String(20))
     provenance: Mapped[str] = mapped_column(String(20), index=True)
     review_state: Mapped[str] = mapped_column(String(20))

@@ -167,13 +167,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("record", sa.JSON(), nullable=False),
         sa.Column("origin", sa.String(length=60), nullable=False),
-        sa.ForeignKeyConstraint(["source_id"], ["requirements.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["target_id"], ["requirements.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("source_id", "target_id", "provenance", name="uq_mapping"),
     )
     with op.batch_alter_table("mappings", schema=None) as batch_op:
         batch_op.create_index("ix_mapping_target", ["target_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mappings_source_id"), ["source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_mappings_origin"), ["origin"], unique=False)
         batch_op.create_index(batch_op.f("ix_mappings_provenance"), ["provenance"], unique=False)
 
@@ -209,6 +208,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mappings_provenance"))
         batch_op.drop_index(batch_op.f("ix_mappings_origin"))
         batch_op.drop_index("ix_mapping_target")
+        batch_op.drop_index(batch_op.f("ix_mappings_source_id"))
 
     op.drop_table("mappings")
     with op.batch_alter_table("requirements", schema=None) as batch_op:
