@@ -16,9 +16,22 @@ from cyberreg.services.views import InstrumentDetail
 from cyberreg.sources.bundled import KnowledgeBase, read_directory
 
 FIXED_INSTRUMENT_IDS = [
-    "etsi-en-303-645", "uk-cop-iot", "uk-psti", "eu-red-da", "eu-cra", "nist-ir-8425", "us-cyber-trust-mark",
-    "sg-cls", "jp-jc-star", "de-bsi-it-security-label", "fi-traficom-label", "au-smart-device-rules",
-    "iso-iec-27001-2022", "iec-62443-4-2", "nist-csf-2.0", "un-gge-2015-norms",
+    "etsi-en-303-645",
+    "uk-cop-iot",
+    "uk-psti",
+    "eu-red-da",
+    "eu-cra",
+    "nist-ir-8425",
+    "us-cyber-trust-mark",
+    "sg-cls",
+    "jp-jc-star",
+    "de-bsi-it-security-label",
+    "fi-traficom-label",
+    "au-smart-device-rules",
+    "iso-iec-27001-2022",
+    "iec-62443-4-2",
+    "nist-csf-2.0",
+    "un-gge-2015-norms",
 ]
 
 
@@ -59,7 +72,11 @@ def test_fixed_ids_exist(kb: KnowledgeBase) -> None:
 
 
 def test_en_303_645_has_every_provision_group(kb: KnowledgeBase) -> None:
-    groups = {r.ref for r in kb.requirements if r.instrument == "etsi-en-303-645" and r.kind is RequirementKind.GROUP}
+    groups = {
+        r.ref
+        for r in kb.requirements
+        if r.instrument == "etsi-en-303-645" and r.kind is RequirementKind.GROUP
+    }
     assert {f"5.{n}" for n in range(1, 14)} | {"6"} <= groups
 
 
@@ -97,7 +114,9 @@ def test_psti_shows_its_requirements_and_deemed_compliance(bundled_store: Store)
 
 def test_en_303_645_summaries_are_not_copies_of_the_standard(kb: KnowledgeBase, shared_data: Path) -> None:
     """Our summaries must be our own words: compare them with the excerpts the DCMS mapping quotes."""
-    rows = json.loads((shared_data / "dcms-iot-mapping" / "code-of-practice-mapping-dev.json").read_text())[1:]
+    rows = json.loads((shared_data / "dcms-iot-mapping" / "code-of-practice-mapping-dev.json").read_text())[
+        1:
+    ]
     excerpts = {}
     for row in rows:
         if row["Standard / Recommendation Name"].startswith("ETSI EN"):

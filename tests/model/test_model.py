@@ -21,8 +21,15 @@ SOURCE = {"url": "https://example.org/x", "title": "X"}
 
 def instrument(**changes: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "id": "x-standard", "kind": "standard", "title": "X", "short_title": "X", "issuer": "x-body",
-        "jurisdictions": ["GBR"], "status": "in-force", "summary": "x", "sources": [SOURCE],
+        "id": "x-standard",
+        "kind": "standard",
+        "title": "X",
+        "short_title": "X",
+        "issuer": "x-body",
+        "jurisdictions": ["GBR"],
+        "status": "in-force",
+        "summary": "x",
+        "sources": [SOURCE],
         "last_reviewed": "2026-11-23",
     }
     data.update(changes)
@@ -59,7 +66,9 @@ def test_hs_codes_are_two_four_or_six_digits() -> None:
 
 
 def test_requirement_id_joins_instrument_and_ref() -> None:
-    req = Requirement(instrument="etsi-en-303-645", ref="5.1-1", title="t", topics=["passwords-authentication"])
+    req = Requirement(
+        instrument="etsi-en-303-645", ref="5.1-1", title="t", topics=["passwords-authentication"]
+    )
     assert req.id == "etsi-en-303-645:5.1-1"
     assert split_requirement_id(req.id) == ("etsi-en-303-645", "5.1-1")
     with pytest.raises(ValueError):
@@ -92,7 +101,9 @@ def test_official_mappings_cite_a_source() -> None:
 
 def test_mapping_needs_two_different_requirements() -> None:
     with pytest.raises(ValidationError, match="two different"):
-        Mapping.model_validate({"source": "a:1", "target": "a:1", "relationship": "equal", "provenance": "imported"})
+        Mapping.model_validate(
+            {"source": "a:1", "target": "a:1", "relationship": "equal", "provenance": "imported"}
+        )
 
 
 def test_joint_and_joint_relationship_go_together() -> None:

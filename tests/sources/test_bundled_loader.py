@@ -59,7 +59,9 @@ def test_duplicate_id_is_reported_with_both_places(kb_dir: Path) -> None:
 
 def test_mapping_to_a_missing_requirement(kb_dir: Path) -> None:
     path = kb_dir / "mappings" / "beta-deemed.yaml"
-    path.write_text(path.read_text().replace('target: "beta-regulation:sch1-2"', 'target: "beta-regulation:sch9"'))
+    path.write_text(
+        path.read_text().replace('target: "beta-regulation:sch1-2"', 'target: "beta-regulation:sch9"')
+    )
     [problem] = problems_for(kb_dir)
     assert problem.startswith("mappings/beta-deemed.yaml:8: target:")
     assert "missing requirement 'beta-regulation:sch9'" in problem
@@ -75,8 +77,12 @@ def test_dangling_references_each_give_one_problem(kb_dir: Path) -> None:
     problems = problems_for(kb_dir)
     assert len(problems) == 4
     joined = "\n".join(problems)
-    for expected in ("unknown body 'nobody'", "unknown jurisdiction 'FRA'", "unknown instrument 'gamma'",
-                     "unknown parent 'sch7'"):
+    for expected in (
+        "unknown body 'nobody'",
+        "unknown jurisdiction 'FRA'",
+        "unknown instrument 'gamma'",
+        "unknown parent 'sch7'",
+    ):
         assert expected in joined
 
 

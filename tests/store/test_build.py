@@ -30,7 +30,11 @@ def test_build_writes_everything(tmp_path: Path, kb_dir: Path) -> None:
     result = store.build(kb_dir)
     assert result.changed
     assert table_counts(tmp_path / "a.db") == {
-        "instruments": 2, "requirements": 8, "mappings": 3, "search_documents": 10, "jurisdictions": 3,
+        "instruments": 2,
+        "requirements": 8,
+        "mappings": 3,
+        "search_documents": 10,
+        "jurisdictions": 3,
     }
 
 

@@ -11,7 +11,9 @@ from cyberreg.sources.bundled import BUNDLED_DATA, read_directory
 
 app = typer.Typer(help="Build and check the database.", no_args_is_help=True)
 
-DataOption = typer.Option(None, "--data", help="Folder of knowledge-base YAML files (default: the bundled ones).")
+DataOption = typer.Option(
+    None, "--data", help="Folder of knowledge-base YAML files (default: the bundled ones)."
+)
 
 
 @app.command()

@@ -37,7 +37,8 @@ def search(
         return
     table = Table("#", "id", "title", "score", title=f"{len(hits)} results for {text!r}")
     for rank, hit in enumerate(hits, 1):
-        table.add_row(str(rank), hit.id, hit.title, f"{hit.score:.2f}")
+        also = f" [dim](also {', '.join(hit.also_in)})[/]" if hit.also_in else ""
+        table.add_row(str(rank), hit.id, hit.title + also, f"{hit.score:.2f}")
     console.print(table)
 
 

@@ -45,11 +45,12 @@ _MAX_RENDERED_PATHS = 20
 
 # An entry of the search: (relation from the source, min strength code, node indices of the path).
 _Entry = tuple[RelSet, int, tuple[int, ...]]
-# Per node: (relation, [(neighbour, hop strength code), ...]) groups.
-_Groups = list[tuple[RelSet, list[tuple[int, int]]]]
+# Per node: (relation, {neighbour: hop strength code}) groups.
+_Groups = list[tuple[RelSet, dict[int, int]]]
 # Query targets; for each node next to one, the relations into them (as bits 1 << relset) and
-# its edges into them, grouped as in _Groups.
-_Goal = tuple[set[int], dict[int, int], dict[int, _Groups]]
+# its edges into them as (target, relation, hop strength code); targets and those nodes.
+_Goal = tuple[set[int], dict[int, int], dict[int, list[tuple[int, RelSet, int]]], set[int]]
+_GOAL_CACHE_SIZE = 16
 # For each relation set m, the relation sets r (as bits 1 << r) with m o r not ALL.
 _USEFUL = tuple(sum(1 << r for r in range(1, 32) if COMPOSE[m][r] != ALL) for m in range(32))
 
@@ -293,11 +294,12 @@ class MappingGraph:
         self._groups: list[_Groups] = []
         for row in self._adj:
             row.sort()
-            by_rel: dict[RelSet, list[tuple[int, int]]] = {}
+            by_rel: dict[RelSet, dict[int, int]] = {}
             for w, rel, strength in row:
-                by_rel.setdefault(rel, []).append((w, strength))
+                by_rel.setdefault(rel, {})[w] = strength
             self._groups.append(sorted(by_rel.items()))
         self._hops: dict[tuple[int, int], Hop] = {}
+        self._goal_cache: dict[frozenset[int], _Goal] = {}
 
     @classmethod
     def from_mappings(
@@ -398,13 +400,26 @@ class MappingGraph:
         return dict(sorted(found.items()))
 
     def _goal(self, targets: set[int]) -> _Goal:
-        into: dict[int, int] = {}
-        last: dict[int, dict[RelSet, list[tuple[int, int]]]] = {}
-        for t in sorted(targets):
-            for w, rel, strength in self._adj[t]:
-                into[w] = into.get(w, 0) | 1 << CONVERSE[rel]
-                last.setdefault(w, {}).setdefault(CONVERSE[rel], []).append((t, strength))
-        return targets, into, {w: sorted(by_rel.items()) for w, by_rel in last.items()}
+        """The backward step from the targets; costs their total degree, so recent ones are kept."""
+        key = frozenset(targets)
+        goal = self._goal_cache.pop(key, None)
+        if goal is None:
+            into: dict[int, int] = {}
+            last: dict[int, list[tuple[int, RelSet, int]]] = {}
+            for t in key:
+                for w, rel, strength in self._adj[t]:
+                    rel = CONVERSE[rel]
+                    into[w] = into.get(w, 0) | 1 << rel
+                    edges = last.get(w)
+                    if edges is None:
+                        last[w] = [(t, rel, strength)]
+                    else:
+                        edges.append((t, rel, strength))
+            goal = (set(key), into, last, set(key).union(into))
+            if len(self._goal_cache) >= _GOAL_CACHE_SIZE:
+                del self._goal_cache[next(iter(self._goal_cache))]
+        self._goal_cache[key] = goal
+        return goal
 
     # --- derivations ---------------------------------------------------------------------------
 
@@ -569,9 +584,7 @@ class PathConsistency:
 # --- kernels -----------------------------------------------------------------------------------
 
 
-def _search(
-    groups: list[_Groups], source: int, max_hops: int, goal: _Goal | None
-) -> dict[int, list[_Entry]]:
+def _search(groups: list[_Groups], source: int, max_hops: int, goal: _Goal | None) -> dict[int, list[_Entry]]:
     """Paths from `source`, level by level, keeping per node only undominated entries.
 
     An entry (m', s', p') dominates (m, s, p) when m' ⊆ m, p' has no more hops, s' >= s and, at
@@ -582,26 +595,33 @@ def _search(
     """
     kept: dict[int, list[_Entry]] = {source: [(EQ, _NO_HOPS, (source,))]}
     frontier = kept[source]
+    targets, into, last, approach = goal if goal is not None else (set(), {}, {}, set())
     for level in range(1, max_hops + 1):
         remaining = max_hops - level
-        candidates: list[tuple[int, int, tuple[int, ...], RelSet]] = []
+        final = goal is not None and remaining == 0
         filtered = goal is not None and remaining == 1
+        candidates: list[tuple[int, int, tuple[int, ...], RelSet]] = []
         for mask, strength, path in frontier:
             row = COMPOSE[mask]
-            if goal is None or remaining:
-                node_groups = groups[path[-1]]
-            else:
-                node_groups = goal[2].get(path[-1], [])
-            for rel, neighbours in node_groups:
+            if final:
+                for w, rel, hop_strength in last.get(path[-1], ()):
+                    new = row[rel]
+                    if new != ALL:
+                        candidates.append((POPCOUNT[new], -min(strength, hop_strength), (*path, w), new))
+                continue
+            for rel, neighbours in groups[path[-1]]:
                 new = row[rel]
                 if new == ALL:  # knows nothing; and ALL composed with anything stays ALL
                     continue
                 size = POPCOUNT[new]
+                if not filtered:
+                    for w, hop_strength in neighbours.items():
+                        candidates.append((size, -min(strength, hop_strength), (*path, w), new))
+                    continue
                 useful = _USEFUL[new]
-                for w, hop_strength in neighbours:
-                    if filtered and w not in goal[0] and not goal[1].get(w, 0) & useful:  # type: ignore[index]
-                        continue
-                    candidates.append((size, -min(strength, hop_strength), (*path, w), new))
+                for w in neighbours.keys() & approach:  # C-speed: hubs have hundreds of neighbours
+                    if w in targets or into[w] & useful:
+                        candidates.append((size, -min(strength, neighbours[w]), (*path, w), new))
         candidates.sort()  # dominating entries sort first within a level
         frontier = []
         for _, neg_strength, path, new in candidates:
@@ -610,13 +630,14 @@ def _search(
             entry = (new, -neg_strength, path)
             if entries is None:
                 kept[w] = [entry]
-            elif any(
-                not (m & ~new) and s >= -neg_strength and (len(p) < len(path) or p <= path)
-                for m, s, p in entries
-            ):
-                continue
             else:
-                entries.append(entry)
+                for m, s, p in entries:
+                    if not m & ~new and s >= -neg_strength and (len(p) < len(path) or p <= path):
+                        break
+                else:
+                    entries.append(entry)
+                    frontier.append(entry)
+                continue
             frontier.append(entry)
         if not frontier:
             break

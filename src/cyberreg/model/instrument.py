@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from cyberreg.model.base import NonEmpty, Record, Slug
 from cyberreg.model.jurisdiction import JurisdictionCode
+from cyberreg.model.notification import normalize_symbol
 from cyberreg.model.source import Source
 
 
@@ -135,6 +136,19 @@ class InstrumentLink(Record):
     sources: list[Source] = []
 
 
+class NotifiedAs(Record):
+    """A WTO notification of this instrument (or of its draft), as a source states it."""
+
+    symbol: str
+    note: str | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @field_validator("symbol")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        return normalize_symbol(value)
+
+
 class Instrument(Record):
     id: Slug
     kind: InstrumentKind
@@ -150,6 +164,7 @@ class Instrument(Record):
     objectives: list[Objective] = []
     conformity: ConformityRoute = ConformityRoute()
     links: list[InstrumentLink] = []
+    notifications: list[NotifiedAs] = []  # WTO TBT notifications of this measure
     sources: list[Source] = Field(min_length=1)
     last_reviewed: dt.date
     note: str | None = None  # what is deliberately left out, and why

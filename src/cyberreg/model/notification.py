@@ -15,6 +15,7 @@ the model validates symbols; `cyberreg.monitor.symbols` re-exports it for the mo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -146,6 +147,7 @@ def _follow_ups(text: str) -> tuple[FollowUp, ...]:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_symbol(text: str) -> Symbol:
     """Parse one symbol, tolerant of spaces and case; raises `SymbolError` if it is not one."""
     if not isinstance(text, str):

@@ -21,7 +21,9 @@ def search(
     limit: int = 20,
 ) -> list[SearchResult]:
     """Ranked matches for `text`. `kind` and `jurisdiction` filter by instrument (a country also
-    matches the unions it belongs to); `topic` keeps only requirements on that topic."""
+    matches the unions it belongs to); `topic` keeps only requirements on that topic. A requirement
+    repeated word for word in sibling instruments (EN 18031-1, -2 and -3 share many) is listed once,
+    with the others in `also_in`."""
     candidates: set[str] | None = None
     with store.session() as session:
         if kind or jurisdiction:
@@ -37,9 +39,16 @@ def search(
                 )
             )
             candidates = on_topic if candidates is None else candidates & on_topic
-        hits = fulltext.search(session.connection(), text, candidates, limit)
-    return [
-        SearchResult(
+        # Fetch extra hits: identical requirements shared by sibling instruments collapse into one.
+        hits = fulltext.search(session.connection(), text, candidates, limit * 4)
+    results: list[SearchResult] = []
+    seen: dict[tuple[str, str], SearchResult] = {}
+    for h in hits:
+        key = (h.entity_id.partition(":")[2], h.title)
+        if h.entity_type != "instrument" and key in seen:
+            seen[key].also_in.append(h.entity_id)
+            continue
+        result = SearchResult(
             id=h.entity_id,
             type=h.entity_type,
             instrument=h.instrument_id,
@@ -47,5 +56,7 @@ def search(
             score=round(h.score, 4),
             snippet=h.snippet,
         )
-        for h in hits
-    ]
+        if len(results) < limit:
+            results.append(result)
+            seen[key] = result
+    return results

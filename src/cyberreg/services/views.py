@@ -124,3 +124,4 @@ class SearchResult(BaseModel):
     title: str
     score: float
     snippet: str
+    also_in: list[str] = []  # the same requirement in sibling instruments

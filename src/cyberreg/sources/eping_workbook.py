@@ -29,7 +29,6 @@ from pydantic import ValidationError
 
 from cyberreg.model.notification import (
     Notification,
-    NotificationSource,
     SourceKind,
     Symbol,
     SymbolError,
@@ -387,7 +386,7 @@ def _row_to_notification(
         "notified_document": row.text("notified_document", multiline=True),
         "links": links,
         "language": language,
-        "source": NotificationSource(kind=SourceKind.EPING_WORKBOOK, file=source_file, row=row.number),
+        "source": {"kind": SourceKind.EPING_WORKBOOK, "file": source_file, "row": row.number},
     }
     if hs_text and not fields["hs_codes"]:
         row.problem("hs_codes", f"no HS code found (expected 'code - description; ...'): {hs_text[:80]!r}")

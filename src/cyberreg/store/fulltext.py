@@ -55,10 +55,11 @@ def search(
 
 
 def _search_fts(connection: Connection, match: str, candidates: set[str] | None, limit: int) -> list[Hit]:
-    # BM25 column weights: a title match weighs eight times a body match.
+    # BM25 column weights: a title match weighs eight times a body match. Group headings rank a
+    # little below the provisions they hold (BM25 ranks are negative: nearer zero is worse).
     sql = text(
         "SELECT d.entity_id, d.entity_type, d.instrument_id, d.title, "
-        "bm25(search_fts, 8.0, 1.0) AS rank, "
+        "bm25(search_fts, 8.0, 1.0) * (CASE d.entity_type WHEN 'group' THEN 0.7 ELSE 1.0 END) AS rank, "
         "snippet(search_fts, 1, '[', ']', ' … ', 12) AS snip "
         "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
         "WHERE search_fts MATCH :match ORDER BY rank, d.entity_id"
@@ -91,3 +92,24 @@ def _search_like(
             scored.append(Hit(row.entity_id, row.entity_type, row.instrument_id, row.title, score, ""))
     scored.sort(key=lambda h: (-h.score, h.entity_id))
     return scored[:limit]
+
+
+def search_notifications(connection: Connection, query: str, limit: int = 100_000) -> list[str]:
+    """Symbols of notifications whose text has every word of `query` (FTS5 on SQLite)."""
+    words = tokens(query)
+    if not words:
+        return []
+    if connection.dialect.name != "sqlite":
+        pattern = [f"%{w}%" for w in words]
+        sql = "SELECT symbol FROM notification_text WHERE " + " AND ".join(
+            f"lower(body) LIKE :w{i}" for i in range(len(words))
+        )
+        return [r[0] for r in connection.execute(text(sql), {f"w{i}": p for i, p in enumerate(pattern)})]
+    rows = connection.execute(
+        text(
+            "SELECT t.symbol FROM notification_fts JOIN notification_text t ON t.id = notification_fts.rowid "
+            "WHERE notification_fts MATCH :match ORDER BY rank LIMIT :limit"
+        ),
+        {"match": _fts_query(words, "AND"), "limit": limit},
+    )
+    return [r[0] for r in rows]

@@ -161,3 +161,64 @@ class SearchDocumentRow(Base):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(60), default=BUNDLED, index=True)
+
+
+class NotificationRow(Base):
+    """One WTO SPS/TBT notification, with its classification. `record` holds the full model."""
+
+    __tablename__ = "notifications"
+    symbol: Mapped[str] = mapped_column(String(80), primary_key=True)
+    base_symbol: Mapped[str] = mapped_column(String(80), index=True)
+    area: Mapped[str] = mapped_column(String(3), index=True)
+    member: Mapped[str] = mapped_column(Text)
+    member_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    distribution_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    final_date_for_comments: Mapped[dt.date | None] = mapped_column(Date)
+    notification_type: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    cyber_related: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    cyber_score: Mapped[float] = mapped_column(default=0.0)
+    sector: Mapped[str] = mapped_column(String(30), default="none", index=True)
+    national_security: Mapped[bool] = mapped_column(Boolean, default=False)
+    classification: Mapped[dict[str, Any]]  # flags, evidence and the classifier's version
+    record: Mapped[dict[str, Any]]
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class NotificationCodeRow(Base):
+    """HS and ICS codes of a notification, one a row, for prefix filters."""
+
+    __tablename__ = "notification_codes"
+    symbol: Mapped[str] = mapped_column(
+        ForeignKey("notifications.symbol", ondelete="CASCADE"), primary_key=True
+    )
+    scheme: Mapped[str] = mapped_column(String(3), primary_key=True)  # "HS" or "ICS"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+
+
+class NotificationFlagRow(Base):
+    __tablename__ = "notification_flags"
+    symbol: Mapped[str] = mapped_column(
+        ForeignKey("notifications.symbol", ondelete="CASCADE"), primary_key=True
+    )
+    flag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class NotificationInstrumentRow(Base):
+    """A notification linked to an instrument of the knowledge base (G/TBT/N/GBR/... -> uk-psti)."""
+
+    __tablename__ = "notification_instruments"
+    symbol: Mapped[str] = mapped_column(String(80), primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    origin: Mapped[str] = mapped_column(String(60), default=BUNDLED)
+
+
+class NotificationTextRow(Base):
+    """The searchable text of a notification; SQLite indexes it with FTS5 (`notification_fts`)."""
+
+    __tablename__ = "notification_text"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    symbol: Mapped[str] = mapped_column(String(80), unique=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from cyberreg.model import Instrument, Requirement
+from cyberreg.model import Instrument, Requirement, RequirementKind
 from cyberreg.model.taxonomy import TOPIC_LABELS
 from cyberreg.sources.bundled import KnowledgeBase
 from cyberreg.store import fulltext
@@ -98,12 +98,15 @@ def _instrument_document(inst: Instrument) -> dict:
     }
 
 
-def _requirement_document(req: Requirement, instrument: Instrument) -> dict:
+def _requirement_document(req: Requirement, instrument: Instrument, parent: Requirement | None) -> dict:
+    # The enclosing heading gives a provision its context: EN 303 645 5.1-1 sits under
+    # "No universal default passwords" without repeating those words itself.
     topics = " ".join(TOPIC_LABELS[t] for t in req.topics)
-    body = " ".join(filter(None, [req.id, req.summary, topics, instrument.short_title]))
+    context = parent.title if parent else None
+    body = " ".join(filter(None, [req.id, req.summary, context, topics, instrument.short_title]))
     return {
         "entity_id": req.id,
-        "entity_type": "requirement",
+        "entity_type": "group" if req.kind is RequirementKind.GROUP else "requirement",
         "instrument_id": req.instrument,
         "title": req.title,
         "body": body,
@@ -248,7 +251,11 @@ def write_knowledge_base(
         )
 
     documents = [_instrument_document(i) for i in kb.instruments]
-    documents += [_requirement_document(r, instruments[r.instrument]) for r in kb.requirements]
+    by_id = {r.id: r for r in kb.requirements}
+    documents += [
+        _requirement_document(r, instruments[r.instrument], by_id.get(r.parent_id or ""))
+        for r in kb.requirements
+    ]
     if documents:
         connection.execute(insert(SearchDocumentRow), [{**d, "origin": origin} for d in documents])
     fulltext.rebuild(connection)
