@@ -199,13 +199,17 @@ class Inference:
 
     def __init__(self, graph: MappingGraph, source: int, target: int, entries: list[_Entry]) -> None:
         self._graph = graph
-        self._entries = sorted(entries, key=_rank)
+        self._unsorted = entries
         self.source = graph.nodes[source]
         self.target = graph.nodes[target]
         relation = ALL
         for mask, _, _ in entries:
             relation &= mask
         self.relation: RelSet = relation  # the intersection over all paths found
+
+    @cached_property
+    def _entries(self) -> list[_Entry]:
+        return sorted(self._unsorted, key=_rank)
 
     def __repr__(self) -> str:
         return f"Inference({self.source!r} {format_relset(self.relation)} {self.target!r})"
@@ -593,10 +597,17 @@ def _search(groups: list[_Groups], source: int, max_hops: int, goal: _Goal | Non
     unchanged. With a `goal`, the last hop follows only edges into a target, and the one before
     only reaches targets or nodes with an edge into one that composes informatively.
     """
-    kept: dict[int, list[_Entry]] = {source: [(EQ, _NO_HOPS, (source,))]}
-    frontier = kept[source]
     targets, into, last, approach = goal if goal is not None else (set(), {}, {}, set())
-    for level in range(1, max_hops + 1):
+    kept: dict[int, list[_Entry]] = {source: [(EQ, _NO_HOPS, (source,))]}
+    # One hop: each neighbour once, nothing to dominate; a goal with max_hops 1 wants targets only.
+    frontier: list[_Entry] = []
+    for rel, neighbours in groups[source]:
+        for w, strength in neighbours.items():
+            if max_hops > 1 or goal is None or w in targets:
+                entry = (rel, strength, (source, w))
+                kept[w] = [entry]
+                frontier.append(entry)
+    for level in range(2, max_hops + 1):
         remaining = max_hops - level
         final = goal is not None and remaining == 0
         filtered = goal is not None and remaining == 1

@@ -155,6 +155,8 @@ cybersecurity 1.0: cyber[\s-]?secur\w*
  + cyber[\s-]?(attacks?|threats?|resilien\w*|risks?|incidents?|defen[cs]e)
 information-security 1.0: information[\s-]+security | network (and information )?security
 ict-security 1.0: (it|ict|computer|product|software|device|data|firmware|iot|communications?|cloud) security
+ + security of (the )?(network|information|ict|it|data|software|telecom\w*|computer|connected)\w*
+ + critical information infrastructure
 named-instrument 1.0: UN[\s-]?R\s?15[56] | (UN )?Regulations? No\.?\s?15[56] | (ISO/SAE )?21434 | EN 303 645
  + EN 18031 | (IEC )?62443 | ISO/IEC 2700[12] | 15408 | common criteria | 2022/30 | cyber resilience act
  + PSTI
@@ -281,6 +283,7 @@ SECTOR_CODES: dict[Sector, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (HS p
     Sector.SOFTWARE_GENERAL: (("8471",), ("35",)),
 }
 SECTOR_CODE_WEIGHT = 0.5
+SCOPE_FIELDS = {"title": 1.5, "products": 1.5}  # fields that say what the measure covers
 CYBER_CLAUSE_FACTOR = 2.0
 
 # ---------------------------------------------------------------------------------------------------------
@@ -444,45 +447,59 @@ def _cyber_evidence(
     return round(score, 3), evidence, cyber_clauses
 
 
+def _cyber_spans(clause: _Clause) -> list[tuple[int, int]]:
+    return [m.span() for rule in CYBER_RULES for m in rule.pattern.finditer(clause.masked)]
+
+
 def _sector(
     notification: Notification, clauses: Sequence[_Clause], cyber_clauses: set[int]
 ) -> tuple[Sector, list[Evidence]]:
-    """The sector with the most weight; words in a clause with cyber evidence count double."""
+    """The sector with the most weight among those the title, products or codes name.
+
+    Words count double in a clause holding cyber evidence and half again in the title or products; a word
+    inside a cyber phrase ("unauthorized software modification") says what is protected against, not what
+    is covered, and does not count. With no sector in the title, products or codes, the sector is `other`.
+    """
     scores: dict[Sector, float] = {}
     evidence: dict[Sector, list[Evidence]] = {}
-    for sector in SECTOR_ORDER:
-        found: list[Evidence] = []
-        words = [rule for rule in SECTOR_WORDS if rule.id == f"sector:{sector.value}"]
+    in_scope: set[Sector] = set()
+    spans = {clause.index: _cyber_spans(clause) for clause in clauses}
+    for rule in SECTOR_WORDS:
+        sector = Sector(rule.id.split(":", 1)[1])
         for clause in clauses:
             if clause.excluded:
                 continue
-            factor = CYBER_CLAUSE_FACTOR if clause.index in cyber_clauses else 1.0
-            for rule in words:
-                for match in rule.pattern.finditer(clause.text):
-                    text = _snippet(clause.text, match)
-                    found.append(
-                        Evidence(rule=rule.id, field=clause.field, text=text, weight=rule.weight * factor)
-                    )
-        hs_prefixes, ics_prefixes = SECTOR_CODES.get(sector, ((), ()))
-        for field, codes, prefixes in (
-            ("hs_codes", notification.hs_codes, hs_prefixes),
-            ("ics_codes", notification.ics_codes, ics_prefixes),
+            factor = (CYBER_CLAUSE_FACTOR if clause.index in cyber_clauses else 1.0) * SCOPE_FIELDS.get(
+                clause.field, 1.0
+            )
+            for match in rule.pattern.finditer(clause.text):
+                if any(start <= match.start() and match.end() <= end for start, end in spans[clause.index]):
+                    continue
+                text = _snippet(clause.text, match)
+                weight = rule.weight * factor
+                evidence.setdefault(sector, []).append(
+                    Evidence(rule=rule.id, field=clause.field, text=text, weight=weight)
+                )
+                scores[sector] = scores.get(sector, 0.0) + weight
+                if clause.field in SCOPE_FIELDS:
+                    in_scope.add(sector)
+    for sector, (hs_prefixes, ics_prefixes) in SECTOR_CODES.items():
+        for field, codes, prefixes, dot in (
+            ("hs_codes", notification.hs_codes, hs_prefixes, ""),
+            ("ics_codes", notification.ics_codes, ics_prefixes, "."),
         ):
             for code in codes:
-                if any(
-                    code == p or code.startswith(p + ("" if field == "hs_codes" else ".")) for p in prefixes
-                ):
-                    found.append(
+                if any(code == p or code.startswith(p + dot) for p in prefixes):
+                    evidence.setdefault(sector, []).append(
                         Evidence(
                             rule=f"sector:{sector.value}", field=field, text=code, weight=SECTOR_CODE_WEIGHT
                         )
                     )
-        if found:
-            scores[sector] = sum(item.weight for item in found)
-            evidence[sector] = found
-    if not scores:
+                    scores[sector] = scores.get(sector, 0.0) + SECTOR_CODE_WEIGHT
+                    in_scope.add(sector)
+    if not in_scope:
         return Sector.OTHER, []
-    best = max(SECTOR_ORDER, key=lambda s: (scores.get(s, 0.0), -SECTOR_ORDER.index(s)))
+    best = max(SECTOR_ORDER, key=lambda s: (s in in_scope, scores.get(s, 0.0), -SECTOR_ORDER.index(s)))
     return best, evidence[best]
 
 

@@ -504,55 +504,50 @@ class _Importer:
                 self._skip(Problem(library.file, None, at, "expected a mapping"))
                 continue
             ends = []
-            for end, framework in (
-                ("source_requirement_urn", source_fw),
-                ("target_requirement_urn", target_fw),
-            ):
-                urn = _text(pair.get(end))
-                req = framework.nodes.get(urn)
-                if req is None and framework.placeholder and urn:
+            for end, framework in (("source_requirement_urn", source_fw), ("target_requirement_urn", target_fw)):
+                urn = pair.get(end)
+                req = framework.nodes.get(urn) if isinstance(urn, str) else None
+                if req is None and framework.placeholder and isinstance(urn, str) and urn:
                     req = self._placeholder_node(framework, urn)
                 if req is None:
                     message = f"requirement node {urn or '(none)'} is not in framework {framework.urn}"
-                    self._skip(Problem(library.file, _line(pair), f"{at}.{end}", message))
+                    self._skip(Problem(library.file, pair.line, f"{at}.{end}", message))
                     self.stats["dangling_pairs"] += 1
                     break
                 ends.append(req)
             if len(ends) < 2:
                 continue
-            raw_relationship = _text(pair.get("relationship"))
-            relationship = RELATIONSHIPS.get(raw_relationship)
+            relationship = RELATIONSHIPS.get(pair.get("relationship"))  # type: ignore[arg-type]
             if relationship is None:
                 allowed = ", ".join(RELATIONSHIPS)
-                message = f"unknown relationship {raw_relationship!r} (allowed: {allowed})"
-                self._skip(Problem(library.file, _line(pair), f"{at}.relationship", message))
+                message = f"unknown relationship {pair.get('relationship')!r} (allowed: {allowed})"
+                self._skip(Problem(library.file, pair.line, f"{at}.relationship", message))
                 continue
-            strength = _text(pair.get("strength_of_relationship"))
-            if strength and not (strength.isdigit() and int(strength) <= 10):
-                bad_strength.append(strength)
-                strength = ""
-            rationale = _text(pair.get("rationale"))
-            known = rationale in _RATIONALES
-            notes = [f"rationale: {rationale}"] if rationale and not known else []
-            if _text(pair.get("annotation")):
-                notes.append(f"annotation: {_text(pair.get('annotation'))}")
-            try:
-                mapping = Mapping(
-                    source=ends[0],
-                    target=ends[1],
-                    relationship=relationship,
-                    rationale=_RATIONALES.get(rationale, Rationale.SEMANTIC),
-                    strength=int(strength) if strength else None,
-                    provenance=Provenance.IMPORTED,
-                    citation=citation,
-                    sources=[source],
-                    note="; ".join(notes) or None,
-                )
-            except ValidationError as error:
-                msg = "; ".join(e["msg"] for e in error.errors())
-                self._skip(Problem(library.file, _line(pair), at, msg))
+            if ends[0] == ends[1]:
+                self._skip(Problem(library.file, pair.line, at, "a pair maps a requirement to itself"))
                 continue
-            self._keep(mapping, library.file, _line(pair), at)
+            strength = pair.get("strength_of_relationship")
+            if strength is not None and not (isinstance(strength, str) and strength.isdigit() and int(strength) <= 10):
+                bad_strength.append(str(strength))
+                strength = None
+            rationale = pair.get("rationale")
+            notes = [f"rationale: {_text(rationale)}"] if rationale and rationale not in _RATIONALES else []
+            if pair.get("annotation"):
+                notes.append(f"annotation: {_text(pair['annotation'])}")
+            # Every field is checked above (ids come from validated requirements, strength 0-10, an
+            # imported mapping needs no source), so the record is built without a second validation.
+            mapping = Mapping.model_construct(
+                source=ends[0],
+                target=ends[1],
+                relationship=relationship,
+                rationale=_RATIONALES.get(rationale, Rationale.SEMANTIC),  # type: ignore[arg-type]
+                strength=int(strength) if strength is not None else None,
+                provenance=Provenance.IMPORTED,
+                citation=citation,
+                sources=[source],
+                note="; ".join(notes) or None,
+            )
+            self._keep(mapping, library.file, pair.line, at)
         if bad_strength:
             self.problems.append(
                 Problem(

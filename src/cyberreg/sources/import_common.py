@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,7 +28,8 @@ REF_MAX = 80
 _REF = re.compile(REF_PATTERN)
 _SPACE = re.compile(r"\s+")
 _NOT_REF = re.compile(r"[^A-Za-z0-9.()/_'-]+")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_SLUG = re.compile(r"[^a-z0-9.]+")
+_SLUG_JOINS = re.compile(r"[.-]*-[.-]*|\.{2,}")
 
 
 @dataclass
@@ -54,12 +56,18 @@ def shorten(text: str, limit: int = 100) -> str:
     return (cut or text[: limit - 1]) + "…"
 
 
+def ascii_text(text: str) -> str:
+    """`text` with accents removed and other non-ASCII characters dropped: `Ünïcode` -> `Unicode`."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def slugify(text: str, max_length: int = 60) -> str:
-    """A lower-case slug (`SLUG_PATTERN`): `ISO/IEC 27001:2022` -> `iso-iec-27001-2022`."""
-    slug = _NOT_SLUG.sub("-", text.lower()).strip("-")
+    """A lower-case slug (`SLUG_PATTERN`): `ISO/IEC 27001:2022` -> `iso-iec-27001-2022`,
+    `NIST CSF 2.0` -> `nist-csf-2.0` (dots between letters or digits stay)."""
+    slug = _SLUG_JOINS.sub("-", _NOT_SLUG.sub("-", ascii_text(text).lower())).strip(".-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug.strip("-") or "x"
+    return slug.strip(".-") or "x"
 
 
 def to_ref(text: object, max_length: int = REF_MAX) -> str | None:
@@ -70,8 +78,10 @@ def to_ref(text: object, max_length: int = REF_MAX) -> str | None:
     """
     if text is None:
         return None
-    ref = _NOT_REF.sub("-", str(text).strip())
+    ref = _NOT_REF.sub("-", ascii_text(str(text)).strip())
     ref = re.sub(r"-{2,}", "-", ref).lstrip(".()/_'-").rstrip("-")
+    if ref.count(")") > ref.count("(") and ref.endswith(")"):  # `(a)` -> `a`, not `a)`
+        ref = ref[:-1]
     if len(ref) > max_length:
         ref = ref[:max_length].rsplit("-", 1)[0].rstrip("-") or ref[:max_length]
     return ref if ref and _REF.match(ref) else None
