@@ -60,6 +60,8 @@ def test_chain_composes_with_derivation() -> None:
     assert back is not None and back.relation == PPI
     assert back.best.as_tuples() == [("c", "superset_of", "b", "expert"), ("b", "superset_of", "a", "expert")]
     assert g.infer("a", "c", max_hops=1) is None
+    with pytest.raises(ValueError, match="max_hops"):
+        g.infer("a", "c", max_hops=0)
     assert g.infer("a", "nowhere") is None
 
 
@@ -242,41 +244,50 @@ def test_path_consistency_on_a_small_graph() -> None:
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> tuple[list[frozenset[int]], list[Edge], set[tuple[int, int]]]:
-    """Requirements as random subsets of a small universe; some of their true relations shown."""
+def worlds(draw: st.DrawFn) -> tuple[dict[str, frozenset[int]], list[Edge], set[tuple[str, str]]]:
+    """Requirements as random subsets of a small universe; some of their true relations shown,
+    and maybe a joint group whose relationship is the true one of its members' union."""
     sets = draw(st.lists(st.frozensets(st.integers(0, 4), min_size=1), min_size=3, max_size=7))
+    named = {f"r{i}": s for i, s in enumerate(sets)}
     edges, shown = [], set()
     for i, j in itertools.combinations(range(len(sets)), 2):
         if draw(st.booleans()):
-            a, b = (i, j) if draw(st.booleans()) else (j, i)
-            rel = to_relationship(relation_between(sets[a], sets[b]))
-            edges.append(Edge(f"r{a}", f"r{b}", rel, "expert", draw(st.none() | st.integers(0, 10))))
-            shown.add((a, b))
-            shown.add((b, a))
-    return sets, edges, shown
+            a, b = (f"r{i}", f"r{j}") if draw(st.booleans()) else (f"r{j}", f"r{i}")
+            rel = to_relationship(relation_between(named[a], named[b]))
+            edges.append(Edge(a, b, rel, "expert", draw(st.none() | st.integers(0, 10))))
+            shown |= {(a, b), (b, a)}
+    if draw(st.booleans()):
+        *members, target = draw(st.permutations(sorted(named)))[:3]
+        union = named[members[0]] | named[members[1]]
+        joint_rel = to_relationship(relation_between(union, named[target]))
+        for m in members:
+            rel = to_relationship(relation_between(named[m], named[target]))
+            edges.append(Edge(m, target, rel, "official", 9, (), "j", joint_rel))
+            shown |= {(m, target), (target, m)}
+        named[JOINT_PREFIX + "j"] = union
+    return named, edges, shown
 
 
 @settings(max_examples=80, deadline=None)
 @given(worlds())
 def test_inference_is_sound_and_as_tight_as_one_composition(world) -> None:
-    sets, edges, shown = world
+    named, edges, shown = world
     g = MappingGraph(edges)
     res = g.closure(g.nodes, g.nodes)
     pc = g.path_consistency()
     assert pc.consistent and g.contradictions() == []
-    n = len(sets)
-    for i, k in itertools.permutations(range(n), 2):
-        truth = relation_between(sets[i], sets[k])
-        inf = res.get((f"r{i}", f"r{k}"))
+    for a, c in itertools.permutations(named, 2):
+        truth = relation_between(named[a], named[c])
+        inf = res.get((a, c))
         inferred = inf.relation if inf else ALL
         assert truth & inferred
-        assert truth & pc.relation(f"r{i}", f"r{k}")
-        assert pc.relation(f"r{i}", f"r{k}") & ~inferred == 0  # full PC is at least as tight
-        if (i, k) in shown:
+        assert truth & pc.relation(a, c)
+        assert pc.relation(a, c) & ~inferred == 0  # full PC is at least as tight
+        if (a, c) in shown:
             continue
-        for j in range(n):
-            if (i, j) in shown and (j, k) in shown:
-                composed = compose(relation_between(sets[i], sets[j]), relation_between(sets[j], sets[k]))
+        for b in named:
+            if (a, b) in shown and (b, c) in shown:
+                composed = compose(relation_between(named[a], named[b]), relation_between(named[b], named[c]))
                 if is_singleton(composed):
                     assert inferred == composed
 

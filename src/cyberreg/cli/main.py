@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cyberreg import __version__
-from cyberreg.cli import catalog, db, export, notifications, search
+from cyberreg.cli import catalog, crosswalk, db, export, notifications, search
 from cyberreg.cli.output import State
 
 app = typer.Typer(
@@ -42,5 +42,6 @@ app.add_typer(notifications.app, name="notifications")
 app.command()(catalog.show)
 app.command()(search.search)
 app.command()(search.compare)
+app.command()(crosswalk.coverage)
 app.command()(search.topics)
 app.command()(export.export)

@@ -4,7 +4,8 @@ A requirement is read as a non-empty set (of what it asks). Between two such set
 five base relations holds: EQ (equal), PP (proper part: subset_of), PPi (superset_of), PO (partial
 overlap: intersects) and DR (disjoint: no_relationship). What we *know* about a pair is a set of
 base relations, stored as a 5-bit mask (`RelSet`): 0 is a contradiction, `ALL` is no knowledge.
-Also path consistency over a small constraint network of such sets.
+Also the kernels over integer constraint networks that inference builds on: path consistency
+(PC-2) with a minimal refuted core, and a bounded, dominance-pruned path search.
 """
 
 from __future__ import annotations
@@ -239,3 +240,87 @@ def minimal_refuted_core(constraints: list[Constraint]) -> list[tuple[int, int]]
         if refuted(trial, False)[0]:
             core = trial
     return [(i, j) for i, j, _ in core]
+
+
+# --- bounded path search ----------------------------------------------------------------------
+
+NO_HOPS = 1 << 30  # the min strength code of the empty path (strength codes: -1 unknown, 0..10)
+# An entry of the search: (relation from the source, min strength code, node indices of the path).
+Entry = tuple[RelSet, int, tuple[int, ...]]
+# Per node: (relation, {neighbour: hop strength code}) groups.
+Groups = list[tuple[RelSet, dict[int, int]]]
+# Query targets; for each node next to one, the relations into them (as bits 1 << relset) and
+# its edges into them as (target, relation, hop strength code); targets and those nodes.
+Goal = tuple[set[int], dict[int, int], dict[int, list[tuple[int, RelSet, int]]], set[int]]
+# For each relation set m, the relation sets r (as bits 1 << r) with m o r not ALL.
+_USEFUL = tuple(sum(1 << r for r in range(1, 32) if COMPOSE[m][r] != ALL) for m in range(32))
+
+
+def search_paths(
+    groups: list[Groups], source: int, max_hops: int, goal: Goal | None
+) -> dict[int, list[Entry]]:
+    """Paths from `source`, level by level, keeping per node only undominated entries.
+
+    An entry (m', s', p') dominates (m, s, p) when m' ⊆ m, p' has no more hops, s' >= s and, at
+    equal length, p' <= p. Any extension of the dominated path is then matched by the same
+    extension of the dominating one, so the intersection over paths and the best derivation are
+    unchanged. With a `goal`, the last hop follows only edges into a target, and the one before
+    only reaches targets or nodes with an edge into one that composes informatively.
+    """
+    targets, into, last, approach = goal if goal is not None else (set(), {}, {}, set())
+    kept: dict[int, list[Entry]] = {source: [(EQ, NO_HOPS, (source,))]}
+    # One hop: each neighbour once, nothing to dominate; a goal with max_hops 1 wants targets only.
+    frontier: list[Entry] = []
+    for rel, neighbours in groups[source]:
+        useful = _USEFUL[rel]
+        for w, strength in neighbours.items():
+            if goal is None or max_hops > 2 or w in targets or (max_hops == 2 and into.get(w, 0) & useful):
+                one: Entry = (rel, strength, (source, w))
+                kept[w] = [one]
+                frontier.append(one)
+    for level in range(2, max_hops + 1):
+        remaining = max_hops - level
+        final = goal is not None and remaining == 0
+        filtered = goal is not None and remaining == 1
+        candidates: list[tuple[int, int, tuple[int, ...], RelSet]] = []
+        for mask, strength, path in frontier:
+            row = COMPOSE[mask]
+            if final:
+                for w, rel, hop_strength in last.get(path[-1], ()):
+                    new = row[rel]
+                    if new != ALL:
+                        candidates.append((POPCOUNT[new], -min(strength, hop_strength), (*path, w), new))
+                continue
+            for rel, neighbours in groups[path[-1]]:
+                new = row[rel]
+                if new == ALL:  # knows nothing; and ALL composed with anything stays ALL
+                    continue
+                size = POPCOUNT[new]
+                if not filtered:
+                    for w, hop_strength in neighbours.items():
+                        candidates.append((size, -min(strength, hop_strength), (*path, w), new))
+                    continue
+                useful = _USEFUL[new]
+                for w in neighbours.keys() & approach:  # C-speed: hubs have hundreds of neighbours
+                    if w in targets or into[w] & useful:
+                        candidates.append((size, -min(strength, neighbours[w]), (*path, w), new))
+        candidates.sort()  # dominating entries sort first within a level
+        frontier = []
+        for _, neg_strength, path, new in candidates:
+            w = path[-1]
+            entries = kept.get(w)
+            entry: Entry = (new, -neg_strength, path)
+            if entries is None:
+                kept[w] = [entry]
+            else:
+                for m, s, p in entries:
+                    if not m & ~new and s >= -neg_strength and (len(p) < len(path) or p <= path):
+                        break
+                else:
+                    entries.append(entry)
+                    frontier.append(entry)
+                continue
+            frontier.append(entry)
+        if not frontier:
+            break
+    return kept

@@ -16,21 +16,25 @@ from functools import cached_property
 
 from cyberreg.crosswalk.algebra import (
     ALL,
-    COMPOSE,
     CONVERSE,
     EQ,
+    NO_HOPS,
     POPCOUNT,
     PP,
     PPI,
+    Entry,
+    Goal,
+    Groups,
     RelSet,
     compose_path,
     format_relset,
     from_relationship,
     minimal_refuted_core,
-    path_consistency,
     relationships,
+    search_paths,
     to_relationship,
 )
+from cyberreg.crosswalk.algebra import path_consistency as _close
 from cyberreg.model.mapping import Mapping, Relationship, ReviewState
 
 DEFAULT_MAX_HOPS = 3
@@ -40,19 +44,8 @@ JOINT_PROVENANCE = "joint-member"  # the hop from a member to its group's union 
 MAX_STRENGTH = 10
 COVERS: RelSet = EQ | PPI  # `held COVERS target`: meeting the held requirement meets the target
 _UNKNOWN = -1  # a strength of None ranks below every known strength
-_NO_HOPS = 1 << 30  # the min strength of the empty path
-_MAX_RENDERED_PATHS = 20
-
-# An entry of the search: (relation from the source, min strength code, node indices of the path).
-_Entry = tuple[RelSet, int, tuple[int, ...]]
-# Per node: (relation, {neighbour: hop strength code}) groups.
-_Groups = list[tuple[RelSet, dict[int, int]]]
-# Query targets; for each node next to one, the relations into them (as bits 1 << relset) and
-# its edges into them as (target, relation, hop strength code); targets and those nodes.
-_Goal = tuple[set[int], dict[int, int], dict[int, list[tuple[int, RelSet, int]]], set[int]]
 _GOAL_CACHE_SIZE = 16
-# For each relation set m, the relation sets r (as bits 1 << r) with m o r not ALL.
-_USEFUL = tuple(sum(1 << r for r in range(1, 32) if COMPOSE[m][r] != ALL) for m in range(32))
+_MAX_RENDERED_PATHS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +190,7 @@ class Contradiction:
 class Inference:
     """What the paths found say about `source ? target`; derivations are built on demand."""
 
-    def __init__(self, graph: MappingGraph, source: int, target: int, entries: list[_Entry]) -> None:
+    def __init__(self, graph: MappingGraph, source: int, target: int, entries: list[Entry]) -> None:
         self._graph = graph
         self._unsorted = entries
         self.source = graph.nodes[source]
@@ -208,7 +201,7 @@ class Inference:
         self.relation: RelSet = relation  # the intersection over all paths found
 
     @cached_property
-    def _entries(self) -> list[_Entry]:
+    def _entries(self) -> list[Entry]:
         return sorted(self._unsorted, key=_rank)
 
     def __repr__(self) -> str:
@@ -225,7 +218,7 @@ class Inference:
     @property
     def direct(self) -> bool:
         """True when a curated mapping links the pair itself."""
-        return any(len(path) == 2 for _, _, path in self._entries)
+        return any(len(path) == 2 for _, _, path in self._unsorted)
 
     @cached_property
     def best(self) -> Derivation:
@@ -295,7 +288,7 @@ class MappingGraph:
                 self._adj[j].append((i, CONVERSE[pair.relation], pair.strength))
         # The search walks neighbours grouped by relation, so that a whole group whose
         # composition would know nothing (PO after PO, in intersects-heavy corpora) is skipped.
-        self._groups: list[_Groups] = []
+        self._groups: list[Groups] = []
         for row in self._adj:
             row.sort()
             by_rel: dict[RelSet, dict[int, int]] = {}
@@ -303,7 +296,7 @@ class MappingGraph:
                 by_rel.setdefault(rel, {})[w] = strength
             self._groups.append(sorted(by_rel.items()))
         self._hops: dict[tuple[int, int], Hop] = {}
-        self._goal_cache: dict[frozenset[int], _Goal] = {}
+        self._goal_cache: dict[frozenset[int], Goal] = {}
 
     @classmethod
     def from_mappings(
@@ -373,6 +366,8 @@ class MappingGraph:
     ) -> dict[tuple[str, str], Inference]:
         """Inferences from each source to each target (all nodes when None) along paths of up to
         `max_hops` hops. Pairs with nothing informative (ALL) are omitted; unknown ids are ignored."""
+        if max_hops < 1:
+            raise ValueError("max_hops must be at least 1")
         src = sorted({self._index[s] for s in sources if s in self._index})
         tgt = None if targets is None else {self._index[t] for t in targets if t in self._index}
         if tgt is not None and not tgt:
@@ -380,7 +375,7 @@ class MappingGraph:
         goal = None if tgt is None else self._goal(tgt)
         out: dict[tuple[str, str], Inference] = {}
         for s in src:
-            kept = _search(self._groups, s, max_hops, goal)
+            kept = search_paths(self._groups, s, max_hops, goal)
             for t in sorted(kept if tgt is None else tgt.intersection(kept)):
                 if t != s:
                     out[(self.nodes[s], self.nodes[t])] = Inference(self, s, t, kept[t])
@@ -403,8 +398,9 @@ class MappingGraph:
                     found[target] = inf
         return dict(sorted(found.items()))
 
-    def _goal(self, targets: set[int]) -> _Goal:
-        """The backward step from the targets; costs their total degree, so recent ones are kept."""
+    def _goal(self, targets: set[int], *, cache: bool = True) -> Goal:
+        """The backward step from the targets. It costs their total degree (large for hub
+        frameworks), so the goals of recent queries are kept."""
         key = frozenset(targets)
         goal = self._goal_cache.pop(key, None)
         if goal is None:
@@ -414,15 +410,12 @@ class MappingGraph:
                 for w, rel, strength in self._adj[t]:
                     rel = CONVERSE[rel]
                     into[w] = into.get(w, 0) | 1 << rel
-                    edges = last.get(w)
-                    if edges is None:
-                        last[w] = [(t, rel, strength)]
-                    else:
-                        edges.append((t, rel, strength))
+                    last.setdefault(w, []).append((t, rel, strength))
             goal = (set(key), into, last, set(key).union(into))
+        if cache:
             if len(self._goal_cache) >= _GOAL_CACHE_SIZE:
                 del self._goal_cache[next(iter(self._goal_cache))]
-        self._goal_cache[key] = goal
+            self._goal_cache[key] = goal
         return goal
 
     # --- derivations ---------------------------------------------------------------------------
@@ -443,15 +436,15 @@ class MappingGraph:
             self._hops[(v, w)] = hop
         return hop
 
-    def _derivation(self, entry: _Entry) -> Derivation:
+    def _derivation(self, entry: Entry) -> Derivation:
         mask, strength, path = entry
         hops = tuple(self._hop(path[k], path[k + 1]) for k in range(len(path) - 1))
         return Derivation(hops=hops, relation=mask, min_strength=_strength_value(strength))
 
     def _path_derivation(self, path: tuple[int, ...]) -> Derivation:
-        hops = tuple(self._hop(path[k], path[k + 1]) for k in range(len(path) - 1))
+        hops = [self._hop(path[k], path[k + 1]) for k in range(len(path) - 1)]
         strength = min(_strength_code(h.strength) for h in hops)
-        return Derivation(hops, compose_path(h.relation for h in hops), _strength_value(strength))
+        return self._derivation((compose_path(h.relation for h in hops), strength, path))
 
     # --- path consistency and contradictions ---------------------------------------------------
 
@@ -470,7 +463,7 @@ class MappingGraph:
             for (i, j), pair in sorted(self._pairs.items())
             if i in local and j in local
         ]
-        matrix, conflict, _ = path_consistency(len(members), constraints)
+        matrix, conflict, _ = _close(len(members), constraints)
         names = tuple(self.nodes[g] for g in members)
         pair_names = None if conflict is None else (names[conflict[0]], names[conflict[1]])
         return PathConsistency(names, matrix, pair_names)
@@ -495,23 +488,20 @@ class MappingGraph:
             later = [w for w, _, _ in self._adj[s] if w > s]
             if not later:
                 continue
-            kept = _search(self._groups, s, max_hops, self._goal(set(later)))
+            kept = search_paths(self._groups, s, max_hops, self._goal(set(later), cache=False))
             for t in later:
-                relation = ALL
-                for mask, _, _ in kept[t]:
-                    relation &= mask
-                if relation:
-                    continue
                 inf = Inference(self, s, t, kept[t])
                 if inf.contradictory:
                     report(Contradiction(inf.source, inf.target, "paths", inf.support))
-                    flagged.update(k for d in inf.support for k in (self._index[n] for n in d.nodes))
+                    flagged.update(self._index[n] for d in inf.support for n in d.nodes)
         for comp in self._components():
             if len(comp) <= max_component and flagged.isdisjoint(comp):
                 contradiction = self._network_contradiction(comp)
                 if contradiction is not None:
                     report(contradiction)
-        return sorted(found.values(), key=lambda c: (c.source, c.target, c.kind, len(c.edges)))
+        return sorted(
+            found.values(), key=lambda c: (c.source, c.target, c.kind, [e.sort_key for e in c.edges])
+        )
 
     def _contribution_path(self, i: int, j: int, contribution: tuple[RelSet, Edge, str]) -> Derivation:
         relation, edge, provenance = contribution
@@ -588,73 +578,6 @@ class PathConsistency:
 # --- kernels -----------------------------------------------------------------------------------
 
 
-def _search(groups: list[_Groups], source: int, max_hops: int, goal: _Goal | None) -> dict[int, list[_Entry]]:
-    """Paths from `source`, level by level, keeping per node only undominated entries.
-
-    An entry (m', s', p') dominates (m, s, p) when m' ⊆ m, p' has no more hops, s' >= s and, at
-    equal length, p' <= p. Any extension of the dominated path is then matched by the same
-    extension of the dominating one, so the intersection over paths and the best derivation are
-    unchanged. With a `goal`, the last hop follows only edges into a target, and the one before
-    only reaches targets or nodes with an edge into one that composes informatively.
-    """
-    targets, into, last, approach = goal if goal is not None else (set(), {}, {}, set())
-    kept: dict[int, list[_Entry]] = {source: [(EQ, _NO_HOPS, (source,))]}
-    # One hop: each neighbour once, nothing to dominate; a goal with max_hops 1 wants targets only.
-    frontier: list[_Entry] = []
-    for rel, neighbours in groups[source]:
-        for w, strength in neighbours.items():
-            if max_hops > 1 or goal is None or w in targets:
-                entry = (rel, strength, (source, w))
-                kept[w] = [entry]
-                frontier.append(entry)
-    for level in range(2, max_hops + 1):
-        remaining = max_hops - level
-        final = goal is not None and remaining == 0
-        filtered = goal is not None and remaining == 1
-        candidates: list[tuple[int, int, tuple[int, ...], RelSet]] = []
-        for mask, strength, path in frontier:
-            row = COMPOSE[mask]
-            if final:
-                for w, rel, hop_strength in last.get(path[-1], ()):
-                    new = row[rel]
-                    if new != ALL:
-                        candidates.append((POPCOUNT[new], -min(strength, hop_strength), (*path, w), new))
-                continue
-            for rel, neighbours in groups[path[-1]]:
-                new = row[rel]
-                if new == ALL:  # knows nothing; and ALL composed with anything stays ALL
-                    continue
-                size = POPCOUNT[new]
-                if not filtered:
-                    for w, hop_strength in neighbours.items():
-                        candidates.append((size, -min(strength, hop_strength), (*path, w), new))
-                    continue
-                useful = _USEFUL[new]
-                for w in neighbours.keys() & approach:  # C-speed: hubs have hundreds of neighbours
-                    if w in targets or into[w] & useful:
-                        candidates.append((size, -min(strength, neighbours[w]), (*path, w), new))
-        candidates.sort()  # dominating entries sort first within a level
-        frontier = []
-        for _, neg_strength, path, new in candidates:
-            w = path[-1]
-            entries = kept.get(w)
-            entry = (new, -neg_strength, path)
-            if entries is None:
-                kept[w] = [entry]
-            else:
-                for m, s, p in entries:
-                    if not m & ~new and s >= -neg_strength and (len(p) < len(path) or p <= path):
-                        break
-                else:
-                    entries.append(entry)
-                    frontier.append(entry)
-                continue
-            frontier.append(entry)
-        if not frontier:
-            break
-    return kept
-
-
 def _simple_paths(adj: dict[int, list[int]], start: int, goal: int) -> Iterator[tuple[int, ...]]:
     stack: list[tuple[int, tuple[int, ...]]] = [(start, (start,))]
     while stack:
@@ -682,10 +605,10 @@ def _strength_code(strength: int | None) -> int:
 
 
 def _strength_value(code: int) -> int | None:
-    return None if code in (_UNKNOWN, _NO_HOPS) else code
+    return None if code in (_UNKNOWN, NO_HOPS) else code
 
 
-def _rank(entry: _Entry) -> tuple[int, int, int, tuple[int, ...]]:
+def _rank(entry: Entry) -> tuple[int, int, int, tuple[int, ...]]:
     mask, strength, path = entry
     return (POPCOUNT[mask], len(path), -strength, path)
 

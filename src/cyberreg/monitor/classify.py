@@ -12,6 +12,9 @@ puts it out of scope ("cybersecurity aspects are not covered") does not count.
 Sector, national security and the trade-restrictiveness flags are read by the same kind of rules. Sector
 words count double in a clause that holds cyber evidence and not at all in a clause that excludes them
 ("vehicles ... out of scope"). Flags are only looked for in cyber-related notifications.
+
+There is no learned model: with eight real cyber notifications labelled, nothing could show that one helps.
+Measured quality and its caveats: tests/monitor/test_classify.py and test_classify_real.py.
 """
 
 from __future__ import annotations
@@ -157,9 +160,10 @@ information-security 1.0: information[\s-]+security | network (and information )
 ict-security 1.0: (it|ict|computer|product|software|device|data|firmware|iot|communications?|cloud) security
  + security of (the )?(network|information|ict|it|data|software|telecom\w*|computer|connected)\w*
  + critical information infrastructure
-named-instrument 1.0: UN[\s-]?R\s?15[56] | (UN )?Regulations? No\.?\s?15[56] | (ISO/SAE )?21434 | EN 303 645
- + EN 18031 | (IEC )?62443 | ISO/IEC 2700[12] | 15408 | common criteria | 2022/30 | cyber resilience act
- + PSTI
+named-instrument 1.0: UN[\s-]?R\s?15[56] | (UN|UNECE|UN/ECE) Regulations? No\.?\s?15[56] | EN 303 645
+ + (ISO/SAE|ISO|SAE) 21434 | EN 18031 | (IEC )?62443 | ISO/IEC 2700[12] | (ISO/IEC |ISO )15408 | PSTI
+ + common criteria (\(ISO|for information technology|certifica\w*|evaluation|scheme|recognition) | EAL\s?[1-7]
+ + \(EU\) ?2022/30 | cyber resilience act
  + product security and telecommunications infrastructure | MTCTE | ITSAR | security assurance requirements
  + mandatory testing and certification of telecom\w* | cyber trust mark | JC-STAR | NIST IR 8(259|425)
  + FIPS 140 | multi-level protection scheme | CSMS
@@ -170,15 +174,17 @@ vulnerabilities 0.8: (security|software|exploitable|exploited|known) vulnerabili
 security-updates 0.8: security (updates?|patch\w*) | software update management
  + over[\s-]the[\s-]air (software )?updates?
 passwords 0.8: (default|universal|unique) passwords?
-attack-defence 0.8: malware | ransomware | intrusion (detection|prevention) | firewalls? | hack(ing|ers?|ed)
+attack-defence 0.8: malware | ransomware | intrusion (detection|prevention) | hack(ing|ers?|ed)
  + denial[\s-]of[\s-]service | penetration test\w* | secure boot | software bill of materials | SBOM
-security-function 0.5: security (assessment|evaluation|test\w*|certifica\w*|requirements?|assurance|levels?)
+security-function 0.5: security (technical )?(assessment|evaluation|test\w*|certifica\w*|requirements?)
+ + security (assurance|levels?)
  + security (audit\w*|management|functions?|protection|risks?|threats?|incidents?|measures?|products?|review)
  + security controls? | secure communications?
 unauthorised-access 0.5: unauthori[sz]ed (access|modification|electronic|software|code)
  + confidentiality,? (and )?integrity
-authentication 0.4: authenticat\w* | access control
-data-protection 0.3: personal data | privacy | data protection | tamper\w*
+authentication 0.4: authenticat\w* | access control | firewalls?
+data-protection 0.3: personal data | privacy | data protection
+tampering 0.2: tamper\w*
 """,
 )
 # Counted only when no other cyber rule fired: the bare word, outside the collocations above.
@@ -238,7 +244,7 @@ SECTOR_WORDS = _rules(
 vehicles 1.0: (motor |road |connected |intelligent connected )?vehicles? | automotive | passenger cars?
  + trucks?
  + buses | categor(y|ies) [MNOL]\d?
-vehicles 2.0: UN[\s-]?R\s?15[56] | Regulations? No\.?\s?15[56] | 21434
+vehicles 2.0: UN[\s-]?R\s?15[56] | (UN|UNECE|UN/ECE) Regulations? No\.?\s?15[56] | (ISO/SAE|ISO|SAE) 21434
 aviation 1.0: aircraft | airplanes? | aeroplanes? | aviation | airworthiness | avionics
  + air (traffic|navigation)
  + airports? | drones?
@@ -247,14 +253,14 @@ medical 1.0: medical devices? | health software | insulin | patients? | in vitro
 finance 1.0: bank\w* | payments? | point[\s-]of[\s-]sale | ATMs? | automated teller | financial
  + insur(ance|ers?)
  + card readers?
-crypto 2.0: (cryptographic|encryption) (products?|devices?|cards?|modules?|functions?) | cipher machines?
+crypto 2.0: (cryptograph\w*|encryption) (products?|devices?|cards?|modules?|functions?) | cipher machines?
  + (civil|commercial) cryptograph\w*
 crypto 0.5: cryptograph\w* | encrypt\w*
 industrial 1.0: industrial (automation|control|network)\w* | IACS | SCADA | programmable logic | PLCs? | 62443
  + operational technology | critical infrastructure | smart (electricity )?meter\w* | metering | utilit(y|ies)
  + (power|electricity) grid | substations?
 radio_equipment 1.0: radio (equipment|devices?|toys?) | wireless (devices?|equipment) | wearable radio
-radio_equipment 2.0: 2022/30 | radio equipment (directive|regulation) | EN 18031
+radio_equipment 2.0: \(EU\) ?2022/30 | radio equipment (directive|regulation) | EN 18031
 iot_consumer 1.0: consumers? | IoT | internet of things | connectable | baby monitors? | wearables?
  + household
  + smart (home|speakers?|tvs?|televisions?|locks?|devices?|watch\w*)
@@ -267,7 +273,7 @@ telecom_network 1.0: telecom\w* (equipment|networks?|installations?|operators?) 
  + gateways? | mobile network
 telecom_network 2.0: MTCTE | ITSAR | mandatory testing and certification of telecom\w*
 software_general 1.0: software | digital elements? | IT products? | operating systems? | databases? | cloud
- + computers? | data processing | servers? | common criteria | 15408 | cyber resilience act
+ + computers? | data processing | servers? | common criteria | (ISO/IEC |ISO )15408 | cyber resilience act
  + information systems?
 """,
 )
@@ -283,6 +289,7 @@ SECTOR_CODES: dict[Sector, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (HS p
     Sector.SOFTWARE_GENERAL: (("8471",), ("35",)),
 }
 SECTOR_CODE_WEIGHT = 0.5
+GENERIC_SECTOR_FACTOR = {Sector.SOFTWARE_GENERAL: 0.5}  # generic IT words yield to a specific sector
 SCOPE_FIELDS = {"title": 1.5, "products": 1.5}  # fields that say what the measure covers
 CYBER_CLAUSE_FACTOR = 2.0
 
@@ -458,7 +465,8 @@ def _sector(
 
     Words count double in a clause holding cyber evidence and half again in the title or products; a word
     inside a cyber phrase ("unauthorized software modification") says what is protected against, not what
-    is covered, and does not count. With no sector in the title, products or codes, the sector is `other`.
+    is covered, and does not count (a word that is the whole phrase, "civil cryptography", does). With no
+    sector in the title, products or codes, the sector is `other`.
     """
     scores: dict[Sector, float] = {}
     evidence: dict[Sector, list[Evidence]] = {}
@@ -473,8 +481,11 @@ def _sector(
                 clause.field, 1.0
             )
             for match in rule.pattern.finditer(clause.text):
-                if any(start <= match.start() and match.end() <= end for start, end in spans[clause.index]):
-                    continue
+                if any(
+                    a <= match.start() and match.end() <= b and b - a > match.end() - match.start()
+                    for a, b in spans[clause.index]
+                ):
+                    continue  # a word inside a longer cyber phrase
                 text = _snippet(clause.text, match)
                 weight = rule.weight * factor
                 evidence.setdefault(sector, []).append(
@@ -499,6 +510,7 @@ def _sector(
                     in_scope.add(sector)
     if not in_scope:
         return Sector.OTHER, []
+    scores = {sector: score * GENERIC_SECTOR_FACTOR.get(sector, 1.0) for sector, score in scores.items()}
     best = max(SECTOR_ORDER, key=lambda s: (s in in_scope, scores.get(s, 0.0), -SECTOR_ORDER.index(s)))
     return best, evidence[best]
 

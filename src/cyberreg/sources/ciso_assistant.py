@@ -60,8 +60,10 @@ from cyberreg.sources.bundled import KnowledgeBase, Origin
 from cyberreg.sources.import_common import (
     ImportResult,
     RefAllocator,
+    YamlMap,
     clean_text,
     guess_topics,
+    load_yaml_fast,
     shorten,
     slugify,
     to_ref,
@@ -97,90 +99,6 @@ _DEFAULT_PROVIDER = (BodyKind.INDUSTRY, None, "INTL")
 # Certification schemes that their names do not reveal (framework URN tail -> kind).
 _KIND_OVERRIDES = {"cyber_essentials_requirements_for_it_infrastructure": InstrumentKind.LABELLING_SCHEME}
 _RATIONALES = {r.value: r for r in Rationale}
-_PLAIN_SCALARS: dict[str, Any] = {"": None, "~": None, "null": None, "Null": None, "NULL": None}
-_PLAIN_SCALARS.update({"true": True, "True": True, "TRUE": True, "false": False, "False": False})
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Fast YAML: libyaml events straight into dicts and lists.
-
-
-class YamlMap(dict[str, Any]):
-    """A mapping read from YAML that knows its 1-based starting line."""
-
-    __slots__ = ("line",)
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-
-
-def load_yaml_fast(path: Path) -> Any:
-    """Parse one YAML document with libyaml's event stream. Mappings come back as `YamlMap`.
-
-    Plain scalars `null`/`~`/empty and `true`/`false` are resolved; everything else stays a string
-    (numbers and dates included). Anchors and aliases are honoured. Raises `yaml.YAMLError`.
-    """
-    with path.open("rb") as handle:
-        loader = yaml.CBaseLoader(handle) if yaml.__with_libyaml__ else yaml.BaseLoader(handle)
-        try:
-            return _build(loader)
-        finally:
-            loader.dispose()
-
-
-def _build(loader: Any) -> Any:
-    scalar, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
-    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    plain = _PLAIN_SCALARS
-    anchors: dict[str, Any] = {}
-    stack: list[tuple[Any, bool, Any, bool]] = []
-    root: Any = None
-    current: Any = None
-    in_map = False
-    key: Any = None
-    has_key = False
-    get_event, check_event = loader.get_event, loader.check_event
-    while check_event():
-        event = get_event()
-        kind = event.__class__
-        if kind is scalar:
-            value: Any = event.value
-            if not event.style and value in plain:
-                value = plain[value]
-        elif kind is mapping_start:
-            value = YamlMap(event.start_mark.line + 1)
-        elif kind is sequence_start:
-            value = []
-        elif kind in ends:
-            current, in_map, key, has_key = stack.pop()
-            continue
-        elif kind is yaml.AliasEvent:
-            if event.anchor not in anchors:
-                raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
-                )
-            value = anchors[event.anchor]
-        else:  # stream and document events
-            continue
-        if getattr(event, "anchor", None) and kind is not yaml.AliasEvent:
-            anchors[event.anchor] = value
-        if current is None:
-            root = value
-        elif in_map:
-            if not has_key:
-                key, has_key = value, True
-                if kind is mapping_start or kind is sequence_start:  # complex key: unsupported
-                    raise yaml.composer.ComposerError(None, None, "complex mapping key", event.start_mark)
-                continue
-            current[key] = value
-            has_key = False
-        else:
-            current.append(value)
-        if kind is mapping_start or kind is sequence_start:
-            stack.append((current, in_map, key, has_key))
-            current, in_map, key, has_key = value, kind is mapping_start, None, False
-    return root
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -313,7 +231,7 @@ class _Importer:
     def _source(self, library: _Library, note: str) -> Source:
         title = f"CISO Assistant library {_text(library.doc.get('name')) or library.name}"
         url = LIBRARY_URL + quote(library.name)
-        return Source(url=url, title=title, date_read=self.today, note=note)  # type: ignore[arg-type]
+        return Source(url=url, title=title, date_read=self.today, note=note)
 
     # -- frameworks ---------------------------------------------------------------------------------------
     def add_framework(self, library: _Library, framework: YamlMap) -> None:
@@ -436,9 +354,7 @@ class _Importer:
                     f"Placeholder for the CISO Assistant framework {urn}, which mapping sets cite but "
                     "whose library was not read; its requirements are only the node URNs they cite."
                 ),
-                sources=[
-                    Source(url=LIBRARY_URL, title="CISO Assistant libraries", note=urn)  # type: ignore[arg-type]
-                ],
+                sources=[Source(url=LIBRARY_URL, title="CISO Assistant libraries", note=urn)],
                 last_reviewed=self.today,
                 note="placeholder: made from mapping sets only",
             )
@@ -465,22 +381,16 @@ class _Importer:
         pairs = sum(len(s.get("requirement_mappings") or []) for _, s in library.sets)
         self.stats["sets"] += len(library.sets)
         self.stats["pairs"] += pairs
-        missing: dict[str, str] = {}  # framework URN -> field path that cites it
+        missing: dict[str, tuple[str, int]] = {}  # framework URN -> where it is first cited
         for where, item in library.sets:
             for end in ("source_framework_urn", "target_framework_urn"):
                 urn = item[end]
                 if urn not in self.frameworks:
-                    missing.setdefault(urn, f"{where}.{end}")
+                    missing.setdefault(urn, (f"{where}.{end}", item.line))
         if missing and not self.placeholders:
-            for urn, where in missing.items():
-                self.problems.append(
-                    Problem(
-                        library.file,
-                        _line(library.doc.get("objects")),
-                        where,
-                        f"framework {urn} is not among the files read; nothing of this file was loaded",
-                    )
-                )
+            for urn, (where, line) in missing.items():
+                message = f"framework {urn} is not among the files read; nothing of this file was loaded"
+                self.problems.append(Problem(library.file, line, where, message))
             self.stats["skipped_files"] += 1
             self.stats["skipped_sets"] += len(library.sets)
             self.stats["skipped_pairs"] += pairs
@@ -504,7 +414,10 @@ class _Importer:
                 self._skip(Problem(library.file, None, at, "expected a mapping"))
                 continue
             ends = []
-            for end, framework in (("source_requirement_urn", source_fw), ("target_requirement_urn", target_fw)):
+            for end, framework in (
+                ("source_requirement_urn", source_fw),
+                ("target_requirement_urn", target_fw),
+            ):
                 urn = pair.get(end)
                 req = framework.nodes.get(urn) if isinstance(urn, str) else None
                 if req is None and framework.placeholder and isinstance(urn, str) and urn:
@@ -517,36 +430,38 @@ class _Importer:
                 ends.append(req)
             if len(ends) < 2:
                 continue
-            relationship = RELATIONSHIPS.get(pair.get("relationship"))  # type: ignore[arg-type]
+            relationship = RELATIONSHIPS.get(str(pair.get("relationship")))
             if relationship is None:
                 allowed = ", ".join(RELATIONSHIPS)
                 message = f"unknown relationship {pair.get('relationship')!r} (allowed: {allowed})"
                 self._skip(Problem(library.file, pair.line, f"{at}.relationship", message))
                 continue
-            if ends[0] == ends[1]:
-                self._skip(Problem(library.file, pair.line, at, "a pair maps a requirement to itself"))
-                continue
             strength = pair.get("strength_of_relationship")
-            if strength is not None and not (isinstance(strength, str) and strength.isdigit() and int(strength) <= 10):
+            if strength is not None and not (
+                isinstance(strength, str) and strength.isdigit() and int(strength) <= 10
+            ):
                 bad_strength.append(str(strength))
                 strength = None
             rationale = pair.get("rationale")
             notes = [f"rationale: {_text(rationale)}"] if rationale and rationale not in _RATIONALES else []
             if pair.get("annotation"):
                 notes.append(f"annotation: {_text(pair['annotation'])}")
-            # Every field is checked above (ids come from validated requirements, strength 0-10, an
-            # imported mapping needs no source), so the record is built without a second validation.
-            mapping = Mapping.model_construct(
-                source=ends[0],
-                target=ends[1],
-                relationship=relationship,
-                rationale=_RATIONALES.get(rationale, Rationale.SEMANTIC),  # type: ignore[arg-type]
-                strength=int(strength) if strength is not None else None,
-                provenance=Provenance.IMPORTED,
-                citation=citation,
-                sources=[source],
-                note="; ".join(notes) or None,
-            )
+            try:
+                mapping = Mapping(
+                    source=ends[0],
+                    target=ends[1],
+                    relationship=relationship,
+                    rationale=_RATIONALES.get(str(rationale), Rationale.SEMANTIC),
+                    strength=int(strength) if strength is not None else None,
+                    provenance=Provenance.IMPORTED,
+                    citation=citation,
+                    sources=[source],
+                    note="; ".join(notes) or None,
+                )
+            except ValidationError as error:
+                msg = "; ".join(e["msg"] for e in error.errors())
+                self._skip(Problem(library.file, pair.line, at, msg))
+                continue
             self._keep(mapping, library.file, pair.line, at)
         if bad_strength:
             self.problems.append(
@@ -621,6 +536,9 @@ def read_libraries(
     return ImportResult(importer.kb, importer.problems, importer.stats, time.perf_counter() - started)
 
 
-def read_directory(root: Path, **options: Any) -> ImportResult:
-    """Read every `*.yaml` file directly in `root` (see `read_libraries` for the options)."""
-    return read_libraries(sorted(root.glob("*.yaml")), root=root, **options)
+def read_directory(
+    root: Path, *, placeholders: bool = False, imported_on: dt.date | None = None
+) -> ImportResult:
+    """Read every `*.yaml` file directly in `root` (see `read_libraries`)."""
+    paths = sorted(root.glob("*.yaml"))
+    return read_libraries(paths, placeholders=placeholders, imported_on=imported_on, root=root)

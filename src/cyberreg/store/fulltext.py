@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select, text
 
 _TOKEN = re.compile(r"[\w][\w.\-]*", re.UNICODE)
 
@@ -100,11 +100,12 @@ def search_notifications(connection: Connection, query: str, limit: int = 100_00
     if not words:
         return []
     if connection.dialect.name != "sqlite":
-        pattern = [f"%{w}%" for w in words]
-        sql = "SELECT symbol FROM notification_text WHERE " + " AND ".join(
-            f"lower(body) LIKE :w{i}" for i in range(len(words))
+        from cyberreg.store.tables import NotificationTextRow
+
+        like = select(NotificationTextRow.symbol).where(
+            *[func.lower(NotificationTextRow.body).like(f"%{w}%") for w in words]
         )
-        return [r[0] for r in connection.execute(text(sql), {f"w{i}": p for i, p in enumerate(pattern)})]
+        return [str(symbol) for symbol in connection.execute(like).scalars()]
     rows = connection.execute(
         text(
             "SELECT t.symbol FROM notification_fts JOIN notification_text t ON t.id = notification_fts.rowid "
