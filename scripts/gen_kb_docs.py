@@ -45,9 +45,13 @@ def knowledge_base_page() -> str:
             f"| `{inst.id}` | {title} | {inst.kind.value} | {inst.status.value} | {', '.join(inst.jurisdictions)} "
             f"| {leaves.get(inst.id, 0)} | {len(inst.sources)} |"
         )
-    lines += ["", "## What each record leaves out", "",
-              "Facts that could not be confirmed from a source are not in the data; each instrument says so here.",
-              ""]
+    lines += [
+        "",
+        "## What each record leaves out",
+        "",
+        "Facts that could not be confirmed from a source are not in the data; each instrument says so here.",
+        "",
+    ]
     for inst in sorted(kb.instruments, key=lambda i: i.id):
         if inst.note:
             lines += [f"- **`{inst.id}`**: {_cell(inst.note)}"]

@@ -15,25 +15,51 @@ from cyberreg.sources.eping_json import write_jsonl
 from cyberreg.sources.problems import InputError
 
 
-def make(symbol: str, title: str, *, date: str = "2024-05-01", hs: list[str] | None = None,
-         description: str | None = None, objectives: list[str] | None = None) -> Notification:
+def make(
+    symbol: str,
+    title: str,
+    *,
+    date: str = "2024-05-01",
+    hs: list[str] | None = None,
+    description: str | None = None,
+    objectives: list[str] | None = None,
+) -> Notification:
     member = symbol.split("/")[3]
     return Notification(
-        symbol=symbol, area="TBT", member=member, member_code=member,  # type: ignore[arg-type]
-        distribution_date=dt.date.fromisoformat(date), title=title, description=description,
-        hs_codes=hs or [], objectives=objectives or [],
+        symbol=symbol,
+        area="TBT",
+        member=member,
+        member_code=member,  # type: ignore[arg-type]
+        distribution_date=dt.date.fromisoformat(date),
+        title=title,
+        description=description,
+        hs_codes=hs or [],
+        objectives=objectives or [],
         source=NotificationSource(kind="jsonl", file="fixture.jsonl", row=1),  # type: ignore[arg-type]
     )
 
 
 FIXTURE = [
-    make("G/TBT/N/GBR/36", "Cyber security requirements for consumer connectable products",
-         date="2020-08-24", hs=["8517"], description="Security requirements for consumer IoT devices."),
-    make("G/TBT/N/GBR/36/Add.1", "Cyber security of consumer connectable products: draft regulations",
-         date="2021-11-30", hs=["8517"]),
+    make(
+        "G/TBT/N/GBR/36",
+        "Cyber security requirements for consumer connectable products",
+        date="2020-08-24",
+        hs=["8517"],
+        description="Security requirements for consumer IoT devices.",
+    ),
+    make(
+        "G/TBT/N/GBR/36/Add.1",
+        "Cyber security of consumer connectable products: draft regulations",
+        date="2021-11-30",
+        hs=["8517"],
+    ),
     make("G/TBT/N/FRA/1", "Energy labelling of household refrigerators", date="2023-01-10", hs=["8418"]),
-    make("G/TBT/N/USA/2041", "Cybersecurity labeling for Internet of Things devices", date="2023-08-28",
-         description="Voluntary cybersecurity labelling programme for IoT products."),
+    make(
+        "G/TBT/N/USA/2041",
+        "Cybersecurity labeling for Internet of Things devices",
+        date="2023-08-28",
+        description="Voluntary cybersecurity labelling programme for IoT products.",
+    ),
 ]
 
 
@@ -60,8 +86,10 @@ def test_import_is_idempotent(store: Store, jsonl: Path) -> None:
 
 def test_changed_rows_are_updated(store: Store, jsonl: Path, tmp_path: Path) -> None:
     service.import_notifications(store, jsonl)
-    changed = [*FIXTURE[:3], make("G/TBT/N/USA/2041", "Cybersecurity labeling for IoT (revised title)",
-                                  date="2023-08-28")]
+    changed = [
+        *FIXTURE[:3],
+        make("G/TBT/N/USA/2041", "Cybersecurity labeling for IoT (revised title)", date="2023-08-28"),
+    ]
     path = tmp_path / "changed.jsonl"
     write_jsonl(changed, path)
     report = service.import_notifications(store, path)
@@ -89,7 +117,9 @@ def test_filters(store: Store, jsonl: Path) -> None:
     f = service.NotificationFilter
     assert service.list_notifications(store).total == 4
     assert {n.symbol for n in service.list_notifications(store, f(member="GBR")).items} == {
-        "G/TBT/N/GBR/36", "G/TBT/N/GBR/36/Add.1"}
+        "G/TBT/N/GBR/36",
+        "G/TBT/N/GBR/36/Add.1",
+    }
     assert service.list_notifications(store, f(hs="85")).total == 2
     assert service.list_notifications(store, f(hs="8418")).total == 1
     assert service.list_notifications(store, f(since=dt.date(2023, 1, 1))).total == 2
@@ -97,12 +127,15 @@ def test_filters(store: Store, jsonl: Path) -> None:
     page = service.list_notifications(store, limit=2, offset=2)
     assert page.total == 4 and len(page.items) == 2
     assert [n.date for n in service.list_notifications(store).items] == sorted(
-        (n.date for n in service.list_notifications(store).items), reverse=True)
+        (n.date for n in service.list_notifications(store).items), reverse=True
+    )
 
 
 def test_classification_is_stored(store: Store, jsonl: Path) -> None:
     service.import_notifications(store, jsonl)
-    cyber = {n.symbol for n in service.list_notifications(store, service.NotificationFilter(cyber=True)).items}
+    cyber = {
+        n.symbol for n in service.list_notifications(store, service.NotificationFilter(cyber=True)).items
+    }
     assert "G/TBT/N/USA/2041" in cyber
     assert "G/TBT/N/FRA/1" not in cyber
     detail = service.show_notification(store, "G/TBT/N/USA/2041")
