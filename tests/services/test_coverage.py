@@ -86,3 +86,20 @@ def test_cli_formats_and_errors(tiny_store: Store, tmp_path: Path) -> None:
     assert full["per_target"]["beta-regulation"]["covered"] == 2
     bad = runner.invoke(app, ["--db", db, "coverage", "--have", "nope", "--target", "beta-regulation"])
     assert bad.exit_code == 3 and "no instrument 'nope'" in bad.stderr
+
+
+def test_consistency_reports_contradicting_paths(tiny_store: Store, kb_dir: Path, tmp_path: Path) -> None:
+    from cyberreg.services.consistency import check_consistency
+
+    assert check_consistency(tiny_store) == []
+    # alpha 2-1 is a superset of beta sch1-2; claiming they are disjoint contradicts it.
+    (kb_dir / "mappings" / "contradiction.yaml").write_text(
+        "mappings:\n  - {source: 'beta-regulation:sch1-2', target: 'alpha-standard:2-1', "
+        "relationship: no_relationship, provenance: imported}\n")
+    store = Store(tmp_path / "c.db", auto_build=False)
+    store.build(kb_dir)
+    found = check_consistency(store)
+    assert len(found) == 1
+    assert {found[0].source, found[0].target} == {"alpha-standard:2-1", "beta-regulation:sch1-2"}
+    out = CliRunner().invoke(app, ["--db", store.url.removeprefix("sqlite:///"), "consistency"])
+    assert out.exit_code == 1 and "1 contradiction" in out.stdout

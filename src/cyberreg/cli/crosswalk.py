@@ -78,3 +78,30 @@ def _print_table(report: coverage_service.CoverageReport) -> None:
             f"{totals.not_covered} not covered of {totals.total}",
             highlight=False,
         )
+
+
+def check(
+    ctx: typer.Context,
+    max_hops: int = typer.Option(3, min=1, max=6, help="Longest chain of mappings to look through."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Report curated mappings that contradict each other, with the paths that contradict.
+
+    Exits 1 when any contradiction is found, so it can guard a data change in CI."""
+    from cyberreg.services.consistency import check_consistency
+
+    with handled_errors():
+        found = check_consistency(state(ctx).store, max_hops=max_hops)
+    if as_json:
+        emit_json(found)
+    else:
+        for c in found:
+            console.print(
+                f"[bold]{c.source} ? {c.target}[/] ({c.kind}); review first: {c.suspect}", highlight=False
+            )
+            for path, relation in zip(c.paths, c.relations, strict=True):
+                hops = " → ".join(f"{h.source} {h.relationship} {h.target} [{h.provenance}]" for h in path)
+                console.print(f"  {relation}: {hops}", highlight=False)
+        console.print(f"{len(found)} contradiction(s)", highlight=False)
+    if found:
+        raise typer.Exit(1)

@@ -132,3 +132,18 @@ def show(
         )
     for inst in detail.instruments:
         console.print(f"[bold]instrument[/] {inst['id']} ({inst['short_title']})", highlight=False)
+
+
+@app.command("eval")
+def eval_(
+    files: list[Path] = typer.Argument(..., help="Notification files (.xlsx, .json, .jsonl, .csv)."),
+    gold: Path = typer.Option(..., "--gold", help="Hand labels: CSV with symbol,cyber_related,sector,..."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Score the cybersecurity classifier against hand labels: precision, recall, F1, misreads."""
+    with handled_errors():
+        report = service.evaluate_classifier(files, gold)
+    if as_json:
+        emit_json(report)
+    else:
+        console.print(report.summary, highlight=False)

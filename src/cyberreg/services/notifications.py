@@ -259,3 +259,44 @@ def show_notification(store: Store, symbol: str) -> NotificationDetail:
             ],
             instruments=[{"id": i, "short_title": t} for i, t in dict.fromkeys(links)],
         )
+
+
+class EvaluationReport(BaseModel):
+    files: list[str]
+    labelled: int
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    hard_negatives: int
+    hard_negatives_misread: list[str]
+    misclassified: list[str]
+    summary: str
+
+
+def evaluate_classifier(paths: list[Path], gold_path: Path) -> EvaluationReport:
+    """Classify the notifications in `paths` and score them against hand labels (symbol, label)."""
+    from cyberreg.monitor.evaluate import evaluate_notifications, read_gold_labels
+
+    gold = read_gold_labels(gold_path)
+    notifications = [n for path in paths for n in read_notifications(path)]
+    result = evaluate_notifications(notifications, gold)
+    c = result.confusion
+    return EvaluationReport(
+        files=[str(p) for p in paths],
+        labelled=c.total,
+        precision=round(c.precision, 4),
+        recall=round(c.recall, 4),
+        f1=round(c.f1, 4),
+        tp=c.tp,
+        fp=c.fp,
+        fn=c.fn,
+        tn=c.tn,
+        hard_negatives=result.hard_negatives,
+        hard_negatives_misread=list(result.hard_negative_false_positives),
+        misclassified=[str(m) for m in result.misclassified],
+        summary=result.summary(),
+    )

@@ -123,7 +123,11 @@ def _prose(part: dict[str, Any], params: dict[str, str]) -> str:
     pieces = [_label(part) or "", part.get("prose") or ""]
     pieces += [_prose(child, params) for child in part.get("parts") or [] if isinstance(child, dict)]
     text = clean_text(" ".join(p for p in pieces if p))
-    return _INSERT.sub(lambda m: params.get(m.group(1), f"[{m.group(1)}]"), text)
+    for _ in range(3):  # a selection's choices may themselves insert parameters
+        if "{{" not in text:
+            break
+        text = _INSERT.sub(lambda m: params.get(m.group(1), f"[{m.group(1)}]"), text)
+    return text
 
 
 def _statement(control: dict[str, Any], params: dict[str, str]) -> str | None:
