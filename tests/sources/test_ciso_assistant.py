@@ -14,8 +14,8 @@ import yaml
 
 from cyberreg.model import Jurisdiction, Relationship, RequirementKind, Topic
 from cyberreg.sources.bundled import KnowledgeBase, read_directory
-from cyberreg.sources.ciso_assistant import PLACEHOLDER, read_directory as read_ca
-from cyberreg.sources.ciso_assistant import read_libraries
+from cyberreg.sources.ciso_assistant import PLACEHOLDER, read_libraries
+from cyberreg.sources.ciso_assistant import read_directory as read_ca
 from cyberreg.sources.import_common import ImportResult, guess_topics, load_yaml_fast, slugify, to_ref
 from cyberreg.sources.integrity import check_integrity
 from cyberreg.sources.problems import Problem
@@ -76,7 +76,9 @@ def framework_file(tmp: Path, fw: str, nodes: list[dict], provider: str = "NIST"
     return path
 
 
-def mapping_file(tmp: Path, name: str, source: str, target: str, pairs: list[tuple], single: bool = False) -> Path:
+def mapping_file(
+    tmp: Path, name: str, source: str, target: str, pairs: list[tuple], single: bool = False
+) -> Path:
     items = []
     for pair in pairs:
         src, dst, relationship, *extra = pair
@@ -96,7 +98,9 @@ def mapping_file(tmp: Path, name: str, source: str, target: str, pairs: list[tup
         "target_framework_urn": f"{FW}{target}",
         "requirement_mappings": items,
     }
-    objects = {"requirement_mapping_set": mapping_set} if single else {"requirement_mapping_sets": [mapping_set]}
+    objects = (
+        {"requirement_mapping_set": mapping_set} if single else {"requirement_mapping_sets": [mapping_set]}
+    )
     doc = {"urn": f"urn:intuitem:risk:library:{name}", "name": name, "provider": "x", "objects": objects}
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
@@ -189,7 +193,9 @@ def test_mapping_set_relationships_strength_and_notes(library: list[Path]) -> No
 
 
 def test_missing_framework_is_a_clear_problem_and_the_rest_loads(library: list[Path], tmp_path: Path) -> None:
-    orphan = mapping_file(tmp_path, "map-alpha-gamma", "alpha", "gamma", [("gv.1", "x", "equal")], single=True)
+    orphan = mapping_file(
+        tmp_path, "map-alpha-gamma", "alpha", "gamma", [("gv.1", "x", "equal")], single=True
+    )
     result = load([*library, orphan])
     assert len(result.problems) == 1
     problem = result.problems[0]
@@ -219,7 +225,9 @@ def test_placeholders_keep_the_graph_whole(library: list[Path], tmp_path: Path) 
     assert integrity(result.kb) == []
 
 
-def test_pair_to_a_missing_node_of_a_present_framework_is_reported(library: list[Path], tmp_path: Path) -> None:
+def test_pair_to_a_missing_node_of_a_present_framework_is_reported(
+    library: list[Path], tmp_path: Path
+) -> None:
     pairs = [("gv.1", "1", "equal"), ("gv.1", "404", "intersect"), ("nope", "2", "equal")]
     dangling = mapping_file(tmp_path, "map-dangling", "alpha", "beta", pairs)
     for placeholders in (False, True):

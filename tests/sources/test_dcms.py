@@ -18,7 +18,9 @@ DAY = dt.date(2026, 11, 23)
 HEADER = {"Disclaimer": ["For guidance only."], "Copyright": "Authors keep it.", "Version": "4.0"}
 
 
-def row(guideline: str, section: str, excerpt: str, name: str = "Doc One", org: str = "Org A") -> dict[str, str]:
+def row(
+    guideline: str, section: str, excerpt: str, name: str = "Doc One", org: str = "Org A"
+) -> dict[str, str]:
     return {
         "DCMS Code of Practice Guidelines Number": guideline,
         "Organisation": org,
@@ -105,7 +107,9 @@ def test_rows_become_requirements_and_guideline_mappings(tmp_path: Path) -> None
 def test_row_order_does_not_matter(tmp_path: Path) -> None:
     forward = read_dcms_mapping(write(tmp_path, ROWS), imported_on=DAY)
     backward = read_dcms_mapping(write(tmp_path, ROWS[::-1]), imported_on=DAY)
-    assert [r.model_dump() for r in forward.kb.requirements] == [r.model_dump() for r in backward.kb.requirements]
+    assert [r.model_dump() for r in forward.kb.requirements] == [
+        r.model_dump() for r in backward.kb.requirements
+    ]
     assert {m.key for m in forward.kb.mappings} == {m.key for m in backward.kb.mappings}
 
 
@@ -122,7 +126,10 @@ def test_bad_rows_are_problems_with_lines(tmp_path: Path) -> None:
     assert result.stats["skipped_rows"] == 4
     assert result.stats["requirements"] == 1
     problems = {p.field: p for p in result.problems}
-    assert "guideline number must be 1 to 13, got '14'" in problems["[1].DCMS Code of Practice Guidelines Number"].message
+    assert (
+        "guideline number must be 1 to 13, got '14'"
+        in problems["[1].DCMS Code of Practice Guidelines Number"].message
+    )
     assert "[2].DCMS Code of Practice Guidelines Number" in problems
     assert problems["[3].Recommendation Extracted from Linked Source"].message == "missing or empty"
     assert problems["[4]"].message == "expected an object"

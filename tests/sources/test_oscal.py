@@ -65,7 +65,12 @@ def normalised(requirements: list[Any]) -> list[dict[str, Any]]:
 SMALL = {
     "catalog": {
         "uuid": "6b0e0b7e-1d8b-4a9c-9f3e-3f1c2b6b9a10",
-        "metadata": {"title": "Small Catalog", "last-modified": "2024-01-01T00:00:00Z", "version": "1", "oscal-version": "1.1.2"},
+        "metadata": {
+            "title": "Small Catalog",
+            "last-modified": "2024-01-01T00:00:00Z",
+            "version": "1",
+            "oscal-version": "1.1.2",
+        },
         "groups": [
             {
                 "id": "fam",
@@ -78,7 +83,10 @@ SMALL = {
                             {
                                 "id": "fam-1",
                                 "title": "Passwords",
-                                "props": [{"name": "label", "value": "FAM-01", "class": "zero-padded"}, {"name": "label", "value": "FAM-1"}],
+                                "props": [
+                                    {"name": "label", "value": "FAM-01", "class": "zero-padded"},
+                                    {"name": "label", "value": "FAM-1"},
+                                ],
                                 "params": [
                                     {"id": "p1", "label": "frequency"},
                                     {"id": "p2", "select": {"choice": ["daily", "weekly"]}},
@@ -88,15 +96,39 @@ SMALL = {
                                         "id": "fam-1_smt",
                                         "name": "statement",
                                         "parts": [
-                                            {"id": "a", "name": "item", "props": [{"name": "label", "value": "a."}], "prose": "Change   passwords {{ insert: param, p1 }};"},
-                                            {"id": "b", "name": "item", "props": [{"name": "label", "value": "b."}], "prose": "Review {{ insert: param, p2 }}."},
+                                            {
+                                                "id": "a",
+                                                "name": "item",
+                                                "props": [{"name": "label", "value": "a."}],
+                                                "prose": "Change   passwords {{ insert: param, p1 }};",
+                                            },
+                                            {
+                                                "id": "b",
+                                                "name": "item",
+                                                "props": [{"name": "label", "value": "b."}],
+                                                "prose": "Review {{ insert: param, p2 }}.",
+                                            },
                                         ],
                                     },
-                                    {"id": "fam-1_gdn", "name": "guidance", "prose": "Not part of the summary."},
+                                    {
+                                        "id": "fam-1_gdn",
+                                        "name": "guidance",
+                                        "prose": "Not part of the summary.",
+                                    },
                                 ],
-                                "controls": [{"id": "fam-1.1", "title": "Length", "parts": [{"name": "statement", "prose": "Long ones."}]}],
+                                "controls": [
+                                    {
+                                        "id": "fam-1.1",
+                                        "title": "Length",
+                                        "parts": [{"name": "statement", "prose": "Long ones."}],
+                                    }
+                                ],
                             },
-                            {"id": "fam-2", "title": "Gone", "props": [{"name": "status", "value": "withdrawn"}]},
+                            {
+                                "id": "fam-2",
+                                "title": "Gone",
+                                "props": [{"name": "status", "value": "withdrawn"}],
+                            },
                         ],
                     }
                 ],
@@ -104,7 +136,7 @@ SMALL = {
         ],
         "controls": [{"id": "top", "title": "Top-level control"}],
     }
-}  # fmt: skip
+}
 
 
 def test_read_small_catalog(tmp_path: Path) -> None:
@@ -131,7 +163,9 @@ def test_real_nist_low_baseline(shared_data: Path, tmp_path: Path) -> None:
     path = shared_data / "oscal" / "NIST_SP-800-53_rev5_LOW-baseline-resolved-profile_catalog-min.json"
     if not path.is_file():
         pytest.skip(f"OSCAL catalog not found at {path}")
-    result = read_catalog(path, instrument_id="nist-sp-800-53-low", issuer="nist", jurisdiction="USA", imported_on=DAY)
+    result = read_catalog(
+        path, instrument_id="nist-sp-800-53-low", issuer="nist", jurisdiction="USA", imported_on=DAY
+    )
     assert result.problems == []
     # 18 families; 149 controls of which 18 are enhancements (IA-2(1), ...).
     assert result.stats == {"groups": 18, "controls": 149, "withdrawn": 0}
@@ -195,7 +229,9 @@ def test_mapping_collection_of_bundled_mappings() -> None:
     collection = trestle_mapping_collection(document)
     joints = {(m.joint, m.target) for m in kb.mappings if m.joint}
     assert sum(len(m.maps) for m in collection.mappings) == len(kb.mappings) + len(joints)
-    assert document == mapping_collection_to_oscal(kb.mappings, title="Bundled mappings", last_modified=MOMENT)
+    assert document == mapping_collection_to_oscal(
+        kb.mappings, title="Bundled mappings", last_modified=MOMENT
+    )
     # Every id-ref names a control of the catalog exported for its instrument.
     ids = {}
     for instrument in kb.instruments:
@@ -215,7 +251,9 @@ def test_mapping_collection_of_bundled_mappings() -> None:
             assert {t["id-ref"] for t in item["targets"]} <= ids[target]
     tokens = {item["relationship"] for m in document["mapping-collection"]["mappings"] for item in m["maps"]}
     assert tokens <= {"equal-to", "subset-of", "superset-of", "intersects-with"}
-    joint_maps = [i for m in document["mapping-collection"]["mappings"] for i in m["maps"] if len(i["sources"]) > 1]
+    joint_maps = [
+        i for m in document["mapping-collection"]["mappings"] for i in m["maps"] if len(i["sources"]) > 1
+    ]
     assert len(joint_maps) == len(joints)
     psti = next(i for i in joint_maps if {"name": "joint", "value": "psti-sch2-1", "ns": NS} in i["props"])
     assert psti["relationship"] == "superset-of"
@@ -224,9 +262,21 @@ def test_mapping_collection_of_bundled_mappings() -> None:
 
 def test_mapping_collection_details() -> None:
     mappings = [
-        Mapping(source="a:1", target="b:1", relationship=Relationship.NO_RELATIONSHIP, provenance=Provenance.SUGGESTED),
-        Mapping(source="a:2", target="b:1", relationship=Relationship.EQUAL, provenance=Provenance.SUGGESTED, strength=8, note="why"),
-    ]  # fmt: skip
+        Mapping(
+            source="a:1",
+            target="b:1",
+            relationship=Relationship.NO_RELATIONSHIP,
+            provenance=Provenance.SUGGESTED,
+        ),
+        Mapping(
+            source="a:2",
+            target="b:1",
+            relationship=Relationship.EQUAL,
+            provenance=Provenance.SUGGESTED,
+            strength=8,
+            note="why",
+        ),
+    ]
     document = mapping_collection_to_oscal(mappings, title="Suggestions", last_modified=MOMENT)
     trestle_mapping_collection(document)
     collection = document["mapping-collection"]

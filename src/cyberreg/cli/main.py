@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cyberreg import __version__
-from cyberreg.cli import catalog, crosswalk, db, export, notifications, search
+from cyberreg.cli import catalog, crosswalk, db, export, imports, notifications, search
 from cyberreg.cli.output import State
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ def main(
 app.add_typer(db.app, name="db")
 app.add_typer(catalog.list_app, name="list")
 app.add_typer(notifications.app, name="notifications")
+app.add_typer(imports.app, name="import")
 app.command()(catalog.show)
 app.command()(search.search)
 app.command()(search.compare)

@@ -25,8 +25,9 @@ requirements are made from the URNs the pairs cite (titles start with `[placehol
 mapping graph stays whole. Pairs that cite a node missing from a framework that *is* present are
 reported and dropped in both modes.
 
-Parsing uses libyaml's event stream directly (`load_yaml_fast`): the 75 real files take about 2 s,
-against 7-9 s for `yaml.load(..., CSafeLoader)`, whose Python constructor dominates.
+Parsing uses libyaml's event stream directly (`import_common.load_yaml_fast`): the 76 real files
+(21 MB) parse in 1-1.5 s on a shared 2-core machine, against 4-9 s for `yaml.load(..., CSafeLoader)`,
+whose Python constructor dominates; the whole import takes about 2 s (3 s with placeholders).
 """
 
 from __future__ import annotations
