@@ -113,7 +113,7 @@ class TradeConcern(Record):
 
     @property
     def member_codes(self) -> dict[str, list[str]]:
-        """Member codes by role (`maintaining`, `raising`, `supporting`); names with no known code left out."""
+        """Member codes by role (`maintaining`, `raising`, `supporting`); unknown names left out."""
         roles = {
             "maintaining": [self.maintaining_member, *self.other_maintaining_members],
             "raising": self.raising_members,

@@ -31,7 +31,6 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 # Namespace of every id we derive; fixed for good, or every feed reader would see new items.
 ID_NAMESPACE = uuid.UUID("6f1c2a2e-5b0e-4f4e-9a55-2f5f0c9e7d31")
 PRODID = f"-//cyberreg//WTO TBT comment deadlines {__version__}//EN"
-EPING_SEARCH = "https://eping.wto.org/en/Search?documentSymbol="
 
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -1,39 +1,11 @@
 """The multi-market compliance planner: "this product, these markets: what applies, what does it ask,
 and which standards get me furthest?"
 
-Applicability. An instrument applies to a product in a market when all of these hold (the same
-text is returned as `Plan.rules`, and docs/planner.md explains it with an example):
-
-1. Jurisdiction: one of the instrument's jurisdictions covers the market (a country is covered by
-   itself and by every union or grouping it belongs to), or the instrument is international
-   (`INTL`), which makes it available, never binding, in every market.
-2. Status: repealed and withdrawn instruments never apply; proposed ones are listed but add no
-   binding requirement; superseded editions apply with a caveat.
-3. Category: the product's category is listed in the scope, or the scope lists a general category
-   that contains it (`products-with-digital-elements` contains consumer-iot, radio-equipment,
-   software, industrial-automation and telecom-network). A scope that lists no category is never
-   guessed to apply: it is reported as not applicable.
-4. Features: when the scope lists features, at least one must be among the product's, after
-   widening the product's features by FEATURE_IMPLIES (internet implies network, network-connectable
-   and data-connection; radio implies data-connection; app and updates imply software). A scope with
-   no features applies to every product of its categories. When no product feature is given, the
-   test is skipped and a caveat says so.
-5. HS codes: compared only when both sides give codes; they match when one is a prefix of the other.
-
-Regulations are mandatory; labelling schemes, frameworks and standards are voluntary. A binding
-requirement is one with obligation `mandatory` in a mandatory instrument that is not proposed.
-
-Clusters. The requirements of every applicable instrument, across all markets, are folded into
-connected components of the graph whose edges are pairs that certainly overlap: the relation known
-between them, from a curated mapping or inferred along up to `max_hops` mappings, is non-empty and
-excludes `no_relationship`. Each obligation thus appears once. With `have`, each requirement gets its
-coverage status (services.coverage), and a cluster is covered when all its binding members are
-covered (all members when it has no binding one), not covered when none is, partial otherwise.
-
-Standards. Starting from `have`, the greedy choice repeatedly adds the standard that covers the most
-still-uncovered binding requirements (coverage status `covered`, recomputed for the whole set held so
-far, so that joint mappings count); ties go to the one that makes the most newly partial, then to the
-smaller id. It stops when no standard covers one more.
+`plan()` decides, for each market, which instruments apply to the product (the rules are RULES, also
+returned in every plan and explained in docs/planner.md), folds the union of their requirements into
+clusters of requirements that certainly overlap, marks clusters already covered by what the maker
+holds (`have`, through services.coverage), and chooses standards greedily to cover the binding
+requirements.
 """
 
 from __future__ import annotations
@@ -97,7 +69,33 @@ SHORTCUT_LINKS = (
     LinkType.HARMONISED_STANDARD_FOR,
     LinkType.BASED_ON,
 )
-RULES = [line.strip() for line in (__doc__ or "").split("\n\n")[1:7]]
+ROUTE_LINKS = {("harmonised-standard-for", "incoming"), ("deemed-compliance-with", "outgoing")}
+RULES = [
+    "Jurisdiction: one of the instrument's jurisdictions covers the market (a country is covered by "
+    "itself and by every union or grouping it belongs to); international instruments (INTL) are "
+    "available in every market but bind none.",
+    "Status: repealed and withdrawn instruments never apply; proposed regulations are listed but add no "
+    "binding requirement; superseded editions apply with a caveat.",
+    "Category: the product's category is in the scope, or the scope lists a general category that "
+    "contains it (products-with-digital-elements contains consumer-iot, radio-equipment, software, "
+    "industrial-automation and telecom-network). A scope with no category is never guessed to apply.",
+    "Features: when the scope lists features, one must be among the product's, widened by implication "
+    "(internet implies network, network-connectable and data-connection; network-connectable, network "
+    "and home-network imply data-connection; radio implies data-connection; app and updates imply "
+    "software). A scope with no features applies to every product of its categories; when the product's "
+    "features are not given, the test is skipped with a caveat.",
+    "HS codes: compared only when both sides give codes; they match when one is a prefix of the other.",
+    "Obligation: regulations are mandatory; labelling schemes, frameworks and standards are voluntary. "
+    "A binding requirement has obligation 'mandatory' in a mandatory instrument that is not proposed.",
+    "Trade agreements and norms bind states, not products: they are never listed for a product.",
+    "Clusters: connected components over pairs of requirements whose known relation (a curated mapping, "
+    "or inferred along up to max_hops mappings) is not empty and excludes no_relationship. With have, a "
+    "cluster is covered when all its binding members are covered (all members when none is binding), "
+    "not covered when none is covered or partly covered, partial otherwise.",
+    "Standards: from have, repeatedly add the standard whose addition covers the most still-uncovered "
+    "binding requirements (coverage recomputed for the whole set held, so joint mappings count); ties go "
+    "to the most newly partly covered, then to the smaller id; stop when none covers one more.",
+]
 
 Status = Literal["covered", "partial", "not_covered"]
 Phase = Literal["applies", "partly-applies", "upcoming", "proposed"]
@@ -467,7 +465,13 @@ def _applicable(inst: Instrument, verdict: _Verdict, cat: Catalogue, today: dt.d
 
 
 def _market(
-    store: Store, cat: Catalogue, market: str, category: str, features: list[str], hs: str | None, today: dt.date
+    store: Store,
+    cat: Catalogue,
+    market: str,
+    category: str,
+    features: list[str],
+    hs: str | None,
+    today: dt.date,
 ) -> MarketPlan:
     with store.session() as session:
         row = session.get(JurisdictionRow, market)
@@ -475,8 +479,9 @@ def _market(
             raise ValueError(f"unknown market {market!r}: use a jurisdiction code such as GBR or EU")
         name = row.name
         covering = jurisdictions_covering(session, market) | {INTERNATIONAL}
-    plan = MarketPlan(market=market, name=name, covered_by=sorted(covering), mandatory=[], voluntary=[],
-                      not_applicable=[])  # fmt: skip
+    plan = MarketPlan(
+        market=market, name=name, covered_by=sorted(covering), mandatory=[], voluntary=[], not_applicable=[]
+    )
     for inst in cat.instruments.values():
         where = [j for j in inst.jurisdictions if j in covering]
         if not where or inst.kind in NOT_PRODUCT_RULES:
@@ -484,8 +489,9 @@ def _market(
         verdict = _scope_verdict(inst, category, features, hs)
         if verdict.reason is not None:
             plan.not_applicable.append(
-                NotApplicable(id=inst.id, short_title=inst.short_title, kind=inst.kind.value,
-                              reason=verdict.reason)  # fmt: skip
+                NotApplicable(
+                    id=inst.id, short_title=inst.short_title, kind=inst.kind.value, reason=verdict.reason
+                )
             )
             continue
         verdict.why.insert(0, f"jurisdiction {', '.join(where)} covers {market}")
@@ -497,7 +503,9 @@ def _market(
 # --- clusters ----------------------------------------------------------------------------------
 
 
-def _components(ids: list[str], graph: MappingGraph, max_hops: int) -> tuple[dict[str, str], list[ClusterLink]]:
+def _components(
+    ids: list[str], graph: MappingGraph, max_hops: int
+) -> tuple[dict[str, str], list[ClusterLink]]:
     parent = {i: i for i in ids}
 
     def find(x: str) -> str:
@@ -523,7 +531,9 @@ def _components(ids: list[str], graph: MappingGraph, max_hops: int) -> tuple[dic
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb, key=order.__getitem__)] = min(ra, rb, key=order.__getitem__)
-    return {i: find(i) for i in ids}, [links[k] for k in sorted(links, key=lambda k: (order[k[0]], order[k[1]]))]
+    return {i: find(i) for i in ids}, [
+        links[k] for k in sorted(links, key=lambda k: (order[k[0]], order[k[1]]))
+    ]
 
 
 def _fold(statuses: list[Status]) -> Status:
@@ -586,8 +596,14 @@ def build_clusters(
             )
         )
     position = {i: k for k, i in enumerate(ids)}
-    clusters.sort(key=lambda c: (not c.binding, -len(c.instruments), -c.size,
-                                 position[next(iter(c.instruments.values()))[0].id]))  # fmt: skip
+    clusters.sort(
+        key=lambda c: (
+            not c.binding,
+            -len(c.instruments),
+            -c.size,
+            min(position[m.id] for ms in c.instruments.values() for m in ms),
+        )
+    )
     for k, c in enumerate(clusters, 1):
         c.id = f"C{k}"
     return clusters
@@ -628,9 +644,7 @@ def choose_standards(
     max_hops: int,
 ) -> StandardsPlan:
     """Greedy set cover of the binding requirements of `targets` by standards, from `have`."""
-    wanted_list = [
-        r.id for t in targets for r in cat.leaves(t) if r.obligation is Obligation.MANDATORY
-    ]
+    wanted_list = [r.id for t in targets for r in cat.leaves(t) if r.obligation is Obligation.MANDATORY]
     wanted = set(wanted_list)
     covered, partial = _cover(store, have, targets, wanted, max_hops)
     baseline = len(covered)
@@ -686,8 +700,7 @@ def choose_standards(
         if not left:
             continue
         for s in _shortcuts(cat.instruments[t], cat):
-            if (s.type, s.direction) in (("harmonised-standard-for", "incoming"),
-                                         ("deemed-compliance-with", "outgoing")):  # fmt: skip
+            if (s.type, s.direction) in ROUTE_LINKS:
                 routes.append(PresumptionRoute(instrument=t, via=s.instrument, type=s.type, uncovered=left))
     return StandardsPlan(
         binding_total=len(wanted),
