@@ -95,7 +95,8 @@ def test_consistency_reports_contradicting_paths(tiny_store: Store, kb_dir: Path
     # alpha 2-1 is a superset of beta sch1-2; claiming they are disjoint contradicts it.
     (kb_dir / "mappings" / "contradiction.yaml").write_text(
         "mappings:\n  - {source: 'beta-regulation:sch1-2', target: 'alpha-standard:2-1', "
-        "relationship: no_relationship, provenance: imported}\n")
+        "relationship: no_relationship, provenance: imported}\n"
+    )
     store = Store(tmp_path / "c.db", auto_build=False)
     store.build(kb_dir)
     found = check_consistency(store)

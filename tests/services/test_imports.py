@@ -31,7 +31,9 @@ def test_mapping_csv_round_trip_and_dangling_rows(tiny_store: Store, tmp_path: P
 
 def test_bad_csv_is_rejected_whole(tiny_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text("source,target,relationship,provenance\nalpha-standard:1-1,beta-regulation:sch1-1,equalish,imported\n")
+    path.write_text(
+        "source,target,relationship,provenance\nalpha-standard:1-1,beta-regulation:sch1-1,equalish,imported\n"
+    )
     with pytest.raises(InputError, match="relationship"):
         imports.import_mappings_csv(tiny_store, path)
 

@@ -36,6 +36,7 @@ def search(
         console.print(f"no match for {text!r}", highlight=False)
         return
     table = Table("#", "id", "title", "score", title=f"{len(hits)} results for {text!r}")
+    table.columns[1].no_wrap = True
     for rank, hit in enumerate(hits, 1):
         also = f" [dim](also {', '.join(hit.also_in)})[/]" if hit.also_in else ""
         table.add_row(str(rank), hit.id, hit.title + also, f"{hit.score:.2f}")

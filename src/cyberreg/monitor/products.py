@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -157,8 +158,8 @@ def write_compact(entries: Iterable[HsEntry], path: str | Path, limit: int = SHO
 def hs2022() -> HsNomenclature:
     """The bundled HS 2022 nomenclature (6,939 codes), read once."""
     data = resources.files("cyberreg").joinpath("data", "hs", "hs2022.csv")
-    with data.open("r", encoding="utf-8", newline="") as handle:
-        return HsNomenclature(_compact_rows(handle), edition="HS2022")
+    text = data.read_text(encoding="utf-8")
+    return HsNomenclature(_compact_rows(io.StringIO(text, newline="")), edition="HS2022")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -179,7 +179,9 @@ def notification_item(n: Notification) -> dict[str, Any]:
         "member": n.member,
         "member_code": n.member_code,
         "distribution_date": n.distribution_date.isoformat(),
-        "final_date_for_comments": n.final_date_for_comments.isoformat() if n.final_date_for_comments else None,
+        "final_date_for_comments": n.final_date_for_comments.isoformat()
+        if n.final_date_for_comments
+        else None,
         "notification_type": n.notification_type,
         "title": n.title,
         "description": n.description,
@@ -219,7 +221,7 @@ def ical_text(value: str) -> str:
     """RFC 5545 TEXT: backslash, semicolon, comma and line breaks escaped."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return "".join(ch for ch in value.replace("\n", "\\n") if ch == "\t" or ord(ch) >= 32 and ch != "\x7f")
+    return "".join(ch for ch in value.replace("\n", "\\n") if ch == "\t" or (ord(ch) >= 32 and ch != "\x7f"))
 
 
 def fold(line: str, limit: int = 75) -> str:

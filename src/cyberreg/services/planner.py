@@ -16,27 +16,28 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from cyberreg.crosswalk.algebra import CONVERSE, DR, relationships
-from cyberreg.crosswalk.inference import MappingGraph
-from cyberreg.model import (
-    DateKind,
-    Instrument,
-    InstrumentKind,
-    LabelLevel,
-    LinkType,
-    Obligation,
-    Requirement,
-    RequirementKind,
-)
+from cyberreg.model import DateKind, Instrument, InstrumentKind, LabelLevel, LinkType, Obligation
 from cyberreg.model import Status as InstrumentStatus
 from cyberreg.model.instrument import ProductCategory
 from cyberreg.services.catalog import NotFound, jurisdictions_covering
 from cyberreg.services.coverage import coverage
 from cyberreg.services.crosswalk_graph import mapping_graph
+from cyberreg.services.planner_requirements import (
+    INACTIVE,
+    Catalogue,
+    Cluster,
+    ClusterTotals,
+    StandardsPlan,
+    Status,
+    build_clusters,
+    choose_standards,
+    cluster_totals,
+    is_binding_instrument,
+    load_catalogue,
+)
 from cyberreg.services.store import Store
-from cyberreg.store.tables import InstrumentRow, JurisdictionRow, RequirementRow
+from cyberreg.store.tables import JurisdictionRow
 
 INTERNATIONAL = "INTL"
 GENERAL_CATEGORIES: dict[str, frozenset[str]] = {
@@ -53,7 +54,6 @@ FEATURE_IMPLIES: dict[str, tuple[str, ...]] = {
     "app": ("software",),
     "updates": ("software",),
 }
-INACTIVE = {InstrumentStatus.REPEALED, InstrumentStatus.WITHDRAWN}
 NOT_PRODUCT_RULES = {InstrumentKind.TRADE_AGREEMENT, InstrumentKind.NORMS}  # bind states, not products
 KEY_DATES = (
     DateKind.ENTRY_INTO_FORCE,
@@ -69,7 +69,6 @@ SHORTCUT_LINKS = (
     LinkType.HARMONISED_STANDARD_FOR,
     LinkType.BASED_ON,
 )
-ROUTE_LINKS = {("harmonised-standard-for", "incoming"), ("deemed-compliance-with", "outgoing")}
 RULES = [
     "Jurisdiction: one of the instrument's jurisdictions covers the market (a country is covered by "
     "itself and by every union or grouping it belongs to); international instruments (INTL) are "
@@ -97,7 +96,6 @@ RULES = [
     "to the most newly partly covered, then to the smaller id; stop when none covers one more.",
 ]
 
-Status = Literal["covered", "partial", "not_covered"]
 Phase = Literal["applies", "partly-applies", "upcoming", "proposed"]
 
 
@@ -155,91 +153,12 @@ class MarketPlan(BaseModel):
     not_applicable: list[NotApplicable]  # product rules whose jurisdiction covers the market
 
 
-class ClusterMember(BaseModel):
-    id: str
-    instrument: str
-    ref: str
-    title: str
-    obligation: str
-    binding: bool
-    status: Status | None = None  # with `have` only
-
-
-class ClusterLink(BaseModel):
-    source: str
-    target: str
-    relation: list[str]  # the possible relationships `source ? target`
-    direct: bool
-
-
-class Cluster(BaseModel):
-    id: str
-    title: str
-    topics: list[str]
-    binding: bool
-    markets: list[str]
-    instruments: dict[str, list[ClusterMember]]
-    links: list[ClusterLink]
-    status: Status | None = None
-
-    @property
-    def size(self) -> int:
-        return sum(len(m) for m in self.instruments.values())
-
-
 class UpcomingDate(BaseModel):
     date: dt.date
     instrument: str
     kind: str
     note: str | None
     markets: list[str]
-
-
-class Candidate(BaseModel):
-    standard: str
-    newly_covered: int
-    newly_partial: int
-
-
-class StandardStep(BaseModel):
-    step: int
-    standard: str
-    short_title: str
-    newly_covered: list[str]
-    newly_partial: list[str]
-    covered_total: int
-    remaining: int
-    runners_up: list[Candidate]
-    explanation: str
-
-
-class PresumptionRoute(BaseModel):
-    instrument: str
-    via: str
-    type: str
-    uncovered: int  # binding requirements of `instrument` the greedy choice leaves uncovered
-
-
-class StandardsPlan(BaseModel):
-    binding_total: int
-    baseline: list[str]  # `have`
-    baseline_covered: int
-    steps: list[StandardStep]
-    chosen: list[str]
-    covered: list[str]
-    partial: list[str]
-    uncovered: list[str]
-    routes: list[PresumptionRoute]  # instrument-level routes the requirement-level count leaves out
-
-
-class ClusterTotals(BaseModel):
-    clusters: int = 0
-    binding_clusters: int = 0
-    requirements: int = 0
-    binding_requirements: int = 0
-    covered: int = 0  # binding clusters by status, with `have`
-    partial: int = 0
-    not_covered: int = 0
 
 
 class Plan(BaseModel):
@@ -261,35 +180,6 @@ class Plan(BaseModel):
 
 
 # --- loading -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Catalogue:
-    """Every instrument and its requirements (leaves only), read once."""
-
-    instruments: dict[str, Instrument]
-    requirements: dict[str, list[Requirement]] = field(default_factory=dict)
-
-    def leaves(self, instrument_id: str) -> list[Requirement]:
-        return self.requirements.get(instrument_id, [])
-
-
-def load_catalogue(store: Store) -> Catalogue:
-    with store.session() as session:
-        instruments = {
-            row.id: Instrument.model_validate(row.record)
-            for row in session.scalars(select(InstrumentRow).order_by(InstrumentRow.id))
-        }
-        cat = Catalogue(instruments)
-        rows = session.scalars(
-            select(RequirementRow)
-            .where(RequirementRow.kind == RequirementKind.REQUIREMENT.value)
-            .order_by(RequirementRow.instrument_id, RequirementRow.position)
-        )
-        for row in rows:
-            req = Requirement.model_validate(row.record)
-            cat.requirements.setdefault(req.instrument, []).append(req)
-    return cat
 
 
 # --- applicability -----------------------------------------------------------------------------
@@ -377,10 +267,6 @@ def phase(inst: Instrument, today: dt.date) -> Phase:
     if future or (not starts and inst.status is InstrumentStatus.ADOPTED):
         return "upcoming"
     return "applies"
-
-
-def is_binding_instrument(inst: Instrument) -> bool:
-    return inst.kind is InstrumentKind.REGULATION and inst.status is not InstrumentStatus.PROPOSED
 
 
 def _meaning(link: LinkType, this: str, other: str, outgoing: bool) -> str:
@@ -500,221 +386,6 @@ def _market(
     return plan
 
 
-# --- clusters ----------------------------------------------------------------------------------
-
-
-def _components(
-    ids: list[str], graph: MappingGraph, max_hops: int
-) -> tuple[dict[str, str], list[ClusterLink]]:
-    parent = {i: i for i in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    order = {i: k for k, i in enumerate(ids)}
-    in_graph = [i for i in ids if i in graph]
-    closure = graph.closure(in_graph, in_graph, max_hops=max_hops) if in_graph else {}
-    links: dict[tuple[str, str], ClusterLink] = {}
-    for (s, t), inf in sorted(closure.items()):
-        if not inf.relation or inf.relation & DR:
-            continue
-        a, b = (s, t) if order[s] < order[t] else (t, s)
-        if (a, b) in links:
-            continue
-        rel = inf.relation if a == s else CONVERSE[inf.relation]
-        links[(a, b)] = ClusterLink(
-            source=a, target=b, relation=sorted(r.value for r in relationships(rel)), direct=inf.direct
-        )
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb, key=order.__getitem__)] = min(ra, rb, key=order.__getitem__)
-    return {i: find(i) for i in ids}, [
-        links[k] for k in sorted(links, key=lambda k: (order[k[0]], order[k[1]]))
-    ]
-
-
-def _fold(statuses: list[Status]) -> Status:
-    if all(s == "covered" for s in statuses):
-        return "covered"
-    if all(s == "not_covered" for s in statuses):
-        return "not_covered"
-    return "partial"
-
-
-def build_clusters(
-    reqs: list[Requirement],
-    binding: set[str],
-    markets_of: dict[str, list[str]],
-    graph: MappingGraph,
-    statuses: dict[str, Status] | None,
-    max_hops: int,
-) -> list[Cluster]:
-    """Connected components of certainly-overlapping requirements, binding ones first."""
-    ids = [r.id for r in reqs]
-    by_id = {r.id: r for r in reqs}
-    root, links = _components(ids, graph, max_hops)
-    groups: dict[str, list[str]] = {}
-    for i in ids:
-        groups.setdefault(root[i], []).append(i)
-    clusters: list[Cluster] = []
-    for members in groups.values():
-        member_set = set(members)
-        bound = [m for m in members if m in binding]
-        lead = by_id[(bound or members)[0]]
-        per: dict[str, list[ClusterMember]] = {}
-        for m in members:
-            r = by_id[m]
-            per.setdefault(r.instrument, []).append(
-                ClusterMember(
-                    id=m,
-                    instrument=r.instrument,
-                    ref=r.ref,
-                    title=r.title,
-                    obligation=r.obligation.value,
-                    binding=m in binding,
-                    status=statuses.get(m) if statuses is not None else None,
-                )
-            )
-        topics = list(dict.fromkeys(t.value for m in [lead.id, *members] for t in by_id[m].topics))
-        markets = sorted({mk for inst in per for mk in markets_of.get(inst, [])})
-        status = None
-        if statuses is not None:
-            status = _fold([statuses.get(m, "not_covered") for m in (bound or members)])
-        clusters.append(
-            Cluster(
-                id="",
-                title=lead.title,
-                topics=topics,
-                binding=bool(bound),
-                markets=markets,
-                instruments=per,
-                links=[lk for lk in links if lk.source in member_set],
-                status=status,
-            )
-        )
-    position = {i: k for k, i in enumerate(ids)}
-    clusters.sort(
-        key=lambda c: (
-            not c.binding,
-            -len(c.instruments),
-            -c.size,
-            min(position[m.id] for ms in c.instruments.values() for m in ms),
-        )
-    )
-    for k, c in enumerate(clusters, 1):
-        c.id = f"C{k}"
-    return clusters
-
-
-def _totals(clusters: list[Cluster]) -> ClusterTotals:
-    t = ClusterTotals(clusters=len(clusters))
-    for c in clusters:
-        t.requirements += c.size
-        t.binding_requirements += sum(m.binding for ms in c.instruments.values() for m in ms)
-        if c.binding:
-            t.binding_clusters += 1
-            if c.status is not None:
-                setattr(t, c.status, getattr(t, c.status) + 1)
-    return t
-
-
-# --- greedy choice of standards ----------------------------------------------------------------
-
-
-def _cover(
-    store: Store, held: list[str], targets: list[str], wanted: set[str], max_hops: int
-) -> tuple[set[str], set[str]]:
-    if not held or not targets:
-        return set(), set()
-    report = coverage(store, held, targets, max_hops=max_hops)
-    covered = {i.id for i in report.items if i.id in wanted and i.status == "covered"}
-    partial = {i.id for i in report.items if i.id in wanted and i.status == "partial"}
-    return covered, partial
-
-
-def choose_standards(
-    store: Store,
-    cat: Catalogue,
-    targets: list[str],
-    have: list[str],
-    graph: MappingGraph,
-    max_hops: int,
-) -> StandardsPlan:
-    """Greedy set cover of the binding requirements of `targets` by standards, from `have`."""
-    wanted_list = [r.id for t in targets for r in cat.leaves(t) if r.obligation is Obligation.MANDATORY]
-    wanted = set(wanted_list)
-    covered, partial = _cover(store, have, targets, wanted, max_hops)
-    baseline = len(covered)
-    candidates = sorted(
-        i.id
-        for i in cat.instruments.values()
-        if i.kind is InstrumentKind.STANDARD
-        and i.status not in INACTIVE
-        and i.id not in have
-        and any(r.id in graph for r in cat.leaves(i.id))
-    )
-    chosen: list[str] = []
-    steps: list[StandardStep] = []
-    while candidates and len(covered) < len(wanted):
-        scored = []
-        for cand in candidates:
-            cov, part = _cover(store, [*have, *chosen, cand], targets, wanted, max_hops)
-            scored.append((cand, cov - covered, part - partial - covered, cov, part))
-        scored.sort(key=lambda s: (-len(s[1]), -len(s[2]), s[0]))
-        best, gain, gain_partial, cov, part = scored[0]
-        if not gain:
-            break
-        chosen.append(best)
-        candidates.remove(best)
-        covered, partial = cov, part - cov
-        remaining = len(wanted) - len(covered)
-        steps.append(
-            StandardStep(
-                step=len(steps) + 1,
-                standard=best,
-                short_title=cat.instruments[best].short_title,
-                newly_covered=sorted(gain, key=wanted_list.index),
-                newly_partial=sorted(gain_partial, key=wanted_list.index),
-                covered_total=len(covered),
-                remaining=remaining,
-                runners_up=[
-                    Candidate(standard=s[0], newly_covered=len(s[1]), newly_partial=len(s[2]))
-                    for s in scored[1:4]
-                    if s[1] or s[2]
-                ],
-                explanation=(
-                    f"{best} covers {len(gain)} more binding requirement(s)"
-                    + (f" and partly covers {len(gain_partial)} more" if gain_partial else "")
-                    + f"; {len(covered)} of {len(wanted)} covered, {remaining} left"
-                    + (f"; next best {scored[1][0]} ({len(scored[1][1])})" if len(scored) > 1 else "")
-                ),
-            )
-        )
-    uncovered = [w for w in wanted_list if w not in covered]
-    routes = []
-    for t in targets:
-        left = sum(r.startswith(t + ":") for r in uncovered)
-        if not left:
-            continue
-        for s in _shortcuts(cat.instruments[t], cat):
-            if (s.type, s.direction) in ROUTE_LINKS:
-                routes.append(PresumptionRoute(instrument=t, via=s.instrument, type=s.type, uncovered=left))
-    return StandardsPlan(
-        binding_total=len(wanted),
-        baseline=list(have),
-        baseline_covered=baseline,
-        steps=steps,
-        chosen=chosen,
-        covered=[w for w in wanted_list if w in covered],
-        partial=[w for w in wanted_list if w in partial and w not in covered],
-        uncovered=uncovered,
-        routes=routes,
-    )
-
-
 # --- the plan ----------------------------------------------------------------------------------
 
 
@@ -772,7 +443,7 @@ def plan(
     if have_ids:
         report = coverage(store, have_ids, ordered, max_hops=max_hops) if ordered else None
         statuses = {item.id: item.status for item in report.items} if report else {}
-    clusters = build_clusters(union, binding, markets_of, graph, statuses, max_hops)
+    clusters = build_clusters(union, binding, markets_of, graph, statuses, max_hops=max_hops)
     upcoming = sorted(
         (
             UpcomingDate(date=d.date, instrument=i, kind=d.kind, note=d.note, markets=markets_of[i])
@@ -795,7 +466,7 @@ def plan(
         instruments=ordered,
         mandatory_instruments=mandatory,
         clusters=clusters,
-        totals=_totals(clusters),
-        standards=choose_standards(store, cat, mandatory, have_ids, graph, max_hops),
+        totals=cluster_totals(clusters),
+        standards=choose_standards(store, cat, mandatory, have_ids, graph, max_hops=max_hops),
         upcoming=upcoming,
     )

@@ -85,15 +85,13 @@ def _clear(connection: Connection, origin: str) -> None:
 
 def _instrument_document(inst: Instrument) -> dict:
     body = " ".join(
-        filter(
-            None, [inst.id, inst.short_title, inst.summary, inst.scope.summary, " ".join(inst.jurisdictions)]
-        )
+        filter(None, [inst.id, inst.title, inst.summary, inst.scope.summary, " ".join(inst.jurisdictions)])
     )
     return {
         "entity_id": inst.id,
         "entity_type": "instrument",
         "instrument_id": inst.id,
-        "title": f"{inst.short_title}: {inst.title}",
+        "title": inst.short_title,
         "body": body,
     }
 
