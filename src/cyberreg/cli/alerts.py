@@ -14,7 +14,7 @@ from cyberreg.model.subscription import AlertCriteria, Subscription
 from cyberreg.services import alerts as service
 
 app = typer.Typer(
-    help="Alerts on new WTO notifications: Atom and JSON files, e-mail, webhooks; comment-deadline calendars.",
+    help="Alerts on new WTO notifications (Atom, JSON, e-mail, webhook) and comment-deadline calendars.",
     no_args_is_help=True,
 )
 JsonOption = typer.Option(False, "--json", help="Machine-readable output.")
@@ -94,6 +94,7 @@ def add(
     console.print(
         f"added {saved.name}: {saved.describe()} -> {', '.join(c.value for c in saved.channels)}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -117,7 +118,10 @@ def list_(ctx: typer.Context, as_json: bool = JsonOption) -> None:
                 c.last_run_at.isoformat(sep=" ") if c.last_run_at else "never",
                 c.last_error or "",
             )
-    console.print(table if views else "no subscriptions (add one with `alerts add`)", highlight=False)
+    if views:
+        console.print(table)
+    else:
+        console.print("no subscriptions (add one with `alerts add`)", highlight=False)
 
 
 @app.command("remove")
@@ -132,7 +136,7 @@ def remove(
     if as_json:
         emit_json({"removed": name})
     else:
-        console.print(f"removed {name}", highlight=False)
+        console.print(f"removed {name}", highlight=False, soft_wrap=True)
 
 
 @app.command("run")
@@ -163,11 +167,15 @@ def run(
                 line = f"{sub.name} {c.channel.value}: {c.status}"
                 if c.new and c.status != "nothing new":
                     line += f" ({c.new} new)"
-                console.print(line + (f": {c.error}" if c.error else ""), highlight=False)
+                console.print(line + (f": {c.error}" if c.error else ""), highlight=False, soft_wrap=True)
         if not report.subscriptions:
-            console.print("no subscriptions to run", highlight=False)
+            console.print("no subscriptions to run", highlight=False, soft_wrap=True)
     if report.failures:
-        errors.print(f"{len(report.failures)} channel(s) failed; they will be tried again", highlight=False)
+        errors.print(
+            f"{len(report.failures)} channel(s) failed; they will be tried again",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
 
 
@@ -203,10 +211,13 @@ def calendar(
     from_date = _date(upcoming, "--from")
     with handled_errors():
         text = service.deadline_calendar(state(ctx).store, criteria, from_date=from_date)
+    try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(text.encode("utf-8"))
+    except OSError as error:
+        raise fail(f"cannot write {out}: {error.strerror or error}", 1) from None
     events = text.count("BEGIN:VEVENT")
     if as_json:
         emit_json({"file": str(out), "events": events})
     else:
-        console.print(f"{out}: {events} comment deadline(s)", highlight=False)
+        console.print(f"{out}: {events} comment deadline(s)", highlight=False, soft_wrap=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cyberreg import __version__
-from cyberreg.cli import catalog, crosswalk, db, export, imports, notifications, search
+from cyberreg.cli import alerts, catalog, crosswalk, db, eping, export, imports, notifications, search
 from cyberreg.cli.output import State
 
 app = typer.Typer(
@@ -40,6 +40,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(catalog.list_app, name="list")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(imports.app, name="import")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(eping.app, name="eping")
 app.command()(catalog.show)
 app.command()(search.search)
 app.command()(search.compare)

@@ -5,8 +5,9 @@ Matching: every criterion given must hold (AND); within one criterion any value 
 the EU that list an HS code under 8517. An empty criterion does not restrict.
 
 - `members`: a member code (`GBR`, `EU`) or part of the member's name as ePing prints it;
-- `hs`: HS code prefixes, digits (`84`, `8517`, `851762`; dots and spaces are dropped);
-- `ics`: ICS code prefixes as given (`35.030`, `33.180`);
+- `hs`: HS codes, digits (`84`, `8517`, `851762`; dots and spaces are dropped); a notification matches
+  when it lists the code, one below it (`851762` for `8517`) or one above it (the chapter `85`);
+- `ics`: ICS codes as given (`35.030`, `33.180`), matched the same way;
 - `sectors`: classifier sectors (`iot_consumer`, `telecom_network`, ...);
 - `keywords`: words or phrases; a notification matches one when its text has every word of it;
 - `cyber_only`: only notifications the classifier marks cybersecurity-related;

@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from re import _constants, _parser  # type: ignore[attr-defined]
+from typing import Any
 
 from pydantic import Field
 
@@ -348,6 +350,84 @@ not based on (an? |the )?(relevant )?international standards? | instead of (the 
 # Classification.
 
 
+# Speed. Most notifications hold none of the words the rules look for, so each pattern gets a literal
+# pre-filter: a few lower-case strings, one of which every match of the pattern must contain (`cyber` for
+# `cyber[\s-]?secur\w*`), read from the parsed pattern. A pattern is only run on text (a clause, or all
+# the clauses at once) that holds one of them. The pre-filter only skips text the pattern cannot match, so
+# every result is the one the plain scan gives.
+
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def _fold(text: str) -> str:
+    """Text as the pre-filters compare it: lower case, and the three letters that `re.IGNORECASE` takes
+    for an ASCII one though `str.lower` does not (U+0130, U+0131, U+017F) made ASCII."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+
+
+def _needs(items: Any) -> frozenset[str] | None:
+    """Strings (lower case, two characters or more), one of which every match of the parsed pattern
+    `items` contains; None when no such set is found. Among the sets found, the one whose commonest
+    string is rarest."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            found.append(frozenset(["".join(run)]))
+        run.clear()
+
+    for op, arg in items:
+        if op is _constants.LITERAL and chr(arg).isascii() and chr(arg) != "_":
+            run.append(chr(arg).lower())
+            continue
+        flush()
+        need: frozenset[str] | None = None
+        if op is _constants.SUBPATTERN:
+            need = _needs(arg[-1])
+        elif op is _constants.BRANCH:
+            parts = [_needs(branch) for branch in arg[1]]
+            if all(part is not None for part in parts):
+                need = frozenset().union(*(part for part in parts if part is not None))
+        elif op in _REPEATS and arg[0] >= 1:
+            need = _needs(arg[2])
+        if need:
+            found.append(need)
+    flush()
+    return max(found, key=lambda need: (min(map(_rarity, need)), -len(need)), default=None)
+
+
+def _rarity(text: str) -> int:
+    """How seldom text holds `text`, roughly: its length, with digits and punctuation counting thrice."""
+    return sum(1 if char.isalpha() or char == " " else 3 for char in text)
+
+
+_TRIGGERS: dict[re.Pattern[str], tuple[str, ...] | None] = {}
+
+
+def _triggers(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    try:
+        return _TRIGGERS[pattern]
+    except KeyError:
+        need = _needs(_parser.parse(pattern.pattern, pattern.flags))
+        found = _TRIGGERS[pattern] = tuple(sorted(need, key=len, reverse=True)) if need else None
+        return found
+
+
+def _may_match(pattern: re.Pattern[str], folded: str) -> bool:
+    """False when `pattern` cannot match the text whose `_fold` is `folded`."""
+    needs = _triggers(pattern)
+    if needs is None:
+        return True
+    for need in needs:  # noqa: SIM110 - a loop is faster than any() over a generator here
+        if need in folded:
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class _Clause:
     index: int
@@ -355,6 +435,7 @@ class _Clause:
     text: str
     masked: str  # the text with non-ICT "security" collocations blanked out (same length)
     excluded: bool  # the clause puts what it names out of scope
+    folded: str  # `_fold(text)`, for the pre-filters
 
 
 def _clauses(notification: Notification) -> list[_Clause]:
@@ -367,12 +448,26 @@ def _clauses(notification: Notification) -> list[_Clause]:
     }
     found: list[_Clause] = []
     for field in TEXT_FIELDS:
-        for part in _CLAUSE_SPLIT.split(values[field] or ""):
+        value = values[field]
+        if not value:
+            continue
+        for part in _CLAUSE_SPLIT.split(value):
             text = part.strip()
             if text:
-                masked = NOT_CYBER_SECURITY.sub(lambda m: "_" * len(m.group(0)), text)
-                found.append(_Clause(len(found), field, text, masked, bool(EXCLUSION.search(text))))
+                folded = _fold(text)
+                masked = (
+                    NOT_CYBER_SECURITY.sub(lambda m: "_" * len(m.group(0)), text)
+                    if _may_match(NOT_CYBER_SECURITY, folded)
+                    else text
+                )
+                excluded = _may_match(EXCLUSION, folded) and bool(EXCLUSION.search(text))
+                found.append(_Clause(len(found), field, text, masked, excluded, folded))
     return found
+
+
+def _whole(clauses: Sequence[_Clause]) -> str:
+    """Every clause's folded text: a pattern that cannot match this matches no clause."""
+    return "\n".join(clause.folded for clause in clauses)
 
 
 def _snippet(text: str, match: re.Match[str]) -> str:
@@ -383,8 +478,11 @@ def _first_match(
     rule: Rule, clauses: Sequence[_Clause], *, masked: bool = False
 ) -> tuple[_Clause, str] | None:
     """The first clause the rule matches and the words it matched (read in the masked text if asked)."""
+    pattern = rule.pattern
     for clause in clauses:
-        if match := rule.pattern.search(clause.masked if masked else clause.text):
+        if not _may_match(pattern, clause.folded):
+            continue
+        if match := pattern.search(clause.masked if masked else clause.text):
             return clause, _snippet(clause.text, match)
     return None
 
@@ -411,10 +509,13 @@ def _cyber_evidence(
     """The cyber score, its evidence, and the indexes of the clauses that hold positive evidence."""
     in_scope = [c for c in clauses if not c.excluded]
     out_of_scope = [c for c in clauses if c.excluded]
+    whole = _whole(clauses)
     evidence: list[Evidence] = []
     cyber_clauses: set[int] = set()
     points = 0.0
     for rule in CYBER_RULES:
+        if not _may_match(rule.pattern, whole):
+            continue  # matches no clause, in scope or out of it
         hit = _first_match(rule, in_scope, masked=True)
         if hit is None:
             if (negated := _first_match(rule, out_of_scope, masked=True)) is not None:
@@ -445,7 +546,7 @@ def _cyber_evidence(
         evidence.append(context)
     penalty = 0.0
     for rule in NEGATIVE_RULES:
-        if (hit := _first_match(rule, clauses)) is not None:
+        if _may_match(rule.pattern, whole) and (hit := _first_match(rule, clauses)) is not None:
             clause, words = hit
             weight = rule.weight * NEGATIVE_FIELD_FACTOR.get(clause.field, 0.5)
             penalty += weight
@@ -455,7 +556,12 @@ def _cyber_evidence(
 
 
 def _cyber_spans(clause: _Clause) -> list[tuple[int, int]]:
-    return [m.span() for rule in CYBER_RULES for m in rule.pattern.finditer(clause.masked)]
+    return [
+        m.span()
+        for rule in CYBER_RULES
+        if _may_match(rule.pattern, clause.folded)
+        for m in rule.pattern.finditer(clause.masked)
+    ]
 
 
 def _sector(
@@ -471,16 +577,21 @@ def _sector(
     scores: dict[Sector, float] = {}
     evidence: dict[Sector, list[Evidence]] = {}
     in_scope: set[Sector] = set()
-    spans = {clause.index: _cyber_spans(clause) for clause in clauses}
+    spans: dict[int, list[tuple[int, int]]] = {}  # filled when first needed
+    whole = _whole(clauses)
     for rule in SECTOR_WORDS:
+        if not _may_match(rule.pattern, whole):
+            continue
         sector = Sector(rule.id.split(":", 1)[1])
         for clause in clauses:
-            if clause.excluded:
+            if clause.excluded or not _may_match(rule.pattern, clause.folded):
                 continue
             factor = (CYBER_CLAUSE_FACTOR if clause.index in cyber_clauses else 1.0) * SCOPE_FIELDS.get(
                 clause.field, 1.0
             )
             for match in rule.pattern.finditer(clause.text):
+                if clause.index not in spans:
+                    spans[clause.index] = _cyber_spans(clause)
                 if any(
                     a <= match.start() and match.end() <= b and b - a > match.end() - match.start()
                     for a, b in spans[clause.index]
@@ -519,10 +630,14 @@ def _national_security(notification: Notification, clauses: Sequence[_Clause]) -
     found = [
         Evidence(rule="national-security:objective", field="objectives", text=objective)
         for objective in notification.objectives
-        if NATIONAL_SECURITY.search(objective)
+        if _may_match(NATIONAL_SECURITY, _fold(objective)) and NATIONAL_SECURITY.search(objective)
     ]
     for clause in clauses:
-        if clause.field == "objectives" or clause.excluded:
+        if (
+            clause.field == "objectives"
+            or clause.excluded
+            or not _may_match(NATIONAL_SECURITY, clause.folded)
+        ):
             continue
         if match := NATIONAL_SECURITY.search(clause.text):
             found.append(
@@ -540,6 +655,7 @@ def _flags(clauses: Sequence[_Clause]) -> list[FlagHit]:
         evidence = [
             Evidence(rule=rule.id, field=c.field, text=_snippet(c.text, m))
             for c in in_scope
+            if _may_match(rule.pattern, c.folded)
             for m in rule.pattern.finditer(c.text)
         ]
         if not evidence:

@@ -32,6 +32,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ID_NAMESPACE = uuid.UUID("6f1c2a2e-5b0e-4f4e-9a55-2f5f0c9e7d31")
 PRODID = f"-//cyberreg//WTO TBT comment deadlines {__version__}//EN"
 
+EMAIL_ITEMS = 200  # notifications written out in one e-mail
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -308,9 +309,15 @@ def email_subject(name: str, count: int) -> str:
 
 
 def email_body(
-    notifications: Sequence[Notification], *, name: str, criteria: str, generated: dt.datetime
+    notifications: Sequence[Notification],
+    *,
+    name: str,
+    criteria: str,
+    generated: dt.datetime,
+    limit: int = EMAIL_ITEMS,
 ) -> str:
-    """The plain text of an alert e-mail: a header, then each notification, newest first."""
+    """The plain text of an alert e-mail: a header, then each notification, newest first (at most
+    `limit`; a last line counts the others)."""
     items = _ordered(notifications)
     out = [
         f'cyberreg alert "{name}": {len(items)} new WTO notification{"s" if len(items) != 1 else ""}',
@@ -318,9 +325,11 @@ def email_body(
         f"Run at: {rfc3339(generated)}",
         "",
     ]
-    for n in items:
+    for n in items[:limit]:
         lines = notification_lines(n)
         out.append(lines[0])
         out += [f"  {line}" for line in lines[1:]]
         out.append("")
+    if len(items) > limit:
+        out += [f"... and {len(items) - limit} more: see `cyberreg notifications list`.", ""]
     return "\n".join(out)

@@ -215,8 +215,19 @@ def remove_subscription(store: Store, name: str) -> None:
 # Matching.
 
 
+def _broader(scheme: str, code: str) -> list[str]:
+    """The codes above `code`: HS `851762` -> `85`, `8517`; ICS `35.030.10` -> `35`, `35.030`."""
+    if scheme == "HS":
+        return [code[:n] for n in range(2, len(code), 2)]
+    parts = code.split(".")
+    return [".".join(parts[:n]) for n in range(1, len(parts))]
+
+
 def matching_symbols(conn: Connection, criteria: AlertCriteria) -> list[str]:
-    """Symbols of the notifications matching every criterion, newest first."""
+    """Symbols of the notifications matching every criterion, newest first.
+
+    A code criterion matches a notification listing that code, a code below it, or a code above it: a
+    subscription to HS 8517 gets notifications on 851762 and those on the whole of chapter 85."""
     query = select(NotificationRow.symbol)
     if criteria.cyber_only:
         query = query.where(NotificationRow.cyber_related.is_(True))
@@ -237,9 +248,13 @@ def matching_symbols(conn: Connection, criteria: AlertCriteria) -> list[str]:
         query = query.where(NotificationRow.sector.in_(criteria.sectors))
     for scheme, prefixes in (("HS", criteria.hs), ("ICS", criteria.ics)):
         if prefixes:
+            broader = sorted({c for p in prefixes for c in _broader(scheme, p)})
             codes = select(NotificationCodeRow.symbol).where(
                 NotificationCodeRow.scheme == scheme,
-                or_(*(NotificationCodeRow.code.startswith(p, autoescape=True) for p in prefixes)),
+                or_(
+                    NotificationCodeRow.code.in_(broader),
+                    *(NotificationCodeRow.code.startswith(p, autoescape=True) for p in prefixes),
+                ),
             )
             query = query.where(NotificationRow.symbol.in_(codes))
     query = query.order_by(NotificationRow.distribution_date.desc(), NotificationRow.symbol)

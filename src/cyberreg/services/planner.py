@@ -21,7 +21,6 @@ from cyberreg.model import DateKind, Instrument, InstrumentKind, LabelLevel, Lin
 from cyberreg.model import Status as InstrumentStatus
 from cyberreg.model.instrument import ProductCategory
 from cyberreg.services.catalog import NotFound, jurisdictions_covering
-from cyberreg.services.coverage import coverage
 from cyberreg.services.crosswalk_graph import mapping_graph
 from cyberreg.services.planner_requirements import (
     INACTIVE,
@@ -33,6 +32,7 @@ from cyberreg.services.planner_requirements import (
     build_clusters,
     choose_standards,
     cluster_totals,
+    coverage_statuses,
     is_binding_instrument,
     load_catalogue,
 )
@@ -293,6 +293,9 @@ def _shortcuts(inst: Instrument, cat: Catalogue) -> list[Shortcut]:
     ]
     for other in cat.instruments.values():
         for link in other.links:
+            mutual = link.type is LinkType.MUTUAL_RECOGNITION_WITH
+            if mutual and any(s.type == link.type.value and s.instrument == other.id for s in found):
+                continue  # mutual recognition stated on both sides: show it once
             if link.target == inst.id and link.type in SHORTCUT_LINKS:
                 found.append(
                     Shortcut(
@@ -441,8 +444,7 @@ def plan(
     graph = mapping_graph(store)
     statuses: dict[str, Status] | None = None
     if have_ids:
-        report = coverage(store, have_ids, ordered, max_hops=max_hops) if ordered else None
-        statuses = {item.id: item.status for item in report.items} if report else {}
+        statuses = coverage_statuses(store, have_ids, ordered, max_hops=max_hops)
     clusters = build_clusters(union, binding, markets_of, graph, statuses, max_hops=max_hops)
     upcoming = sorted(
         (

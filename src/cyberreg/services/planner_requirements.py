@@ -13,12 +13,29 @@ from cyberreg.crosswalk.algebra import CONVERSE, DR, relationships
 from cyberreg.crosswalk.inference import MappingGraph
 from cyberreg.model import Instrument, InstrumentKind, LinkType, Obligation, Requirement, RequirementKind
 from cyberreg.model import Status as InstrumentStatus
-from cyberreg.services.coverage import coverage
+from cyberreg.services.coverage import CoverageItem, coverage
 from cyberreg.services.store import Store
 from cyberreg.store.tables import InstrumentRow, RequirementRow
 
 Status = Literal["covered", "partial", "not_covered"]
 INACTIVE = {InstrumentStatus.REPEALED, InstrumentStatus.WITHDRAWN}
+
+
+def certain_status(item: CoverageItem) -> Status:
+    """The coverage status, with `partial` kept only when the overlap is certain: a relation that may
+    still be `no_relationship` counts as not covered."""
+    if item.status == "partial" and "no_relationship" in item.relation:
+        return "not_covered"
+    return item.status
+
+
+def coverage_statuses(
+    store: Store, have: list[str], targets: list[str], *, max_hops: int = 3
+) -> dict[str, Status]:
+    """Requirement id -> status for every requirement of `targets`, given the `have` instruments."""
+    if not have or not targets:
+        return {}
+    return {i.id: certain_status(i) for i in coverage(store, have, targets, max_hops=max_hops).items}
 
 
 def is_binding_instrument(inst: Instrument) -> bool:
@@ -48,7 +65,7 @@ class Cluster(BaseModel):
     title: str
     topics: list[str]
     binding: bool
-    markets: list[str]
+    markets: list[str]  # where a binding member applies (where any member does, if none binds)
     instruments: dict[str, list[ClusterMember]]
     links: list[ClusterLink]
     status: Status | None = None
@@ -214,7 +231,8 @@ def build_clusters(
                 )
             )
         topics = list(dict.fromkeys(t.value for m in [lead.id, *members] for t in by_id[m].topics))
-        markets = sorted({mk for inst in per for mk in markets_of.get(inst, [])})
+        where = {by_id[m].instrument for m in bound} or set(per)  # where it binds, if it does
+        markets = sorted({mk for inst in where for mk in markets_of.get(inst, [])})
         status = None
         if statuses is not None:
             status = _fold([statuses.get(m, "not_covered") for m in (bound or members)])
@@ -279,11 +297,9 @@ def presumption_links(cat: Catalogue, instrument_id: str) -> list[tuple[str, Lin
 def _cover(
     store: Store, held: list[str], targets: list[str], wanted: set[str], max_hops: int
 ) -> tuple[set[str], set[str]]:
-    if not held or not targets:
-        return set(), set()
-    report = coverage(store, held, targets, max_hops=max_hops)
-    covered = {i.id for i in report.items if i.id in wanted and i.status == "covered"}
-    partial = {i.id for i in report.items if i.id in wanted and i.status == "partial"}
+    statuses = coverage_statuses(store, held, targets, max_hops=max_hops)
+    covered = {i for i, status in statuses.items() if i in wanted and status == "covered"}
+    partial = {i for i, status in statuses.items() if i in wanted and status == "partial"}
     return covered, partial
 
 
@@ -343,7 +359,7 @@ def choose_standards(
                     f"{best} covers {len(gain)} more binding requirement(s)"
                     + (f" and partly covers {len(gain_partial)} more" if gain_partial else "")
                     + f"; {len(covered)} of {len(wanted)} covered, {remaining} left"
-                    + (f"; next best {scored[1][0]} ({len(scored[1][1])})" if len(scored) > 1 else "")
+                    + (f"; next best {scored[1][0]} ({len(scored[1][1])} covered)" if len(scored) > 1 else "")
                 ),
             )
         )

@@ -90,7 +90,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "minutes": ("Minutes", "Minutes references", "References", "Meeting minutes", "Committee documents"),
     "area": ("Domain", "Committee", "Area", "Agreement"),
 }  # fmt: skip
-REQUIRED = ("ims_id", "title", "maintaining_member")
+REQUIRED = ("ims_id", "maintaining_member")  # with no title column, a title is made: `STC 301 (India)`
 HEADER_SEARCH_ROWS = 10
 
 
@@ -469,6 +469,8 @@ def _concern(
     values = dict(partial.values)
     first_row = partial.rows[0]
     missing = False
+    if "title" not in table.columns and values.get("maintaining_member"):
+        values["title"] = f"STC {ims} ({values['maintaining_member']})"
     for key in ("title", "maintaining_member"):
         if not values.get(key):
             name = table.columns[key][1] if key in table.columns else COLUMNS[key][0]
@@ -490,14 +492,14 @@ def _concern(
         return None
 
 
-def _read_table(file: str, table: _Table) -> dict[str, _Partial]:
-    problems = [
+def _read_table(file: str, table: _Table, problems: list[Problem]) -> dict[str, _Partial]:
+    missing = [
         Problem(file, table.header_row, COLUMNS[key][0], "column missing from the header row")
         for key in REQUIRED
         if key not in table.columns
     ]
-    if problems:
-        raise InputError(problems)
+    if missing:
+        raise InputError(missing)
     partials: dict[str, _Partial] = {}
     for number, cells in table.rows:
         read = _read_row(file, number, cells, table.columns, problems)
@@ -507,8 +509,6 @@ def _read_table(file: str, table: _Table) -> dict[str, _Partial]:
         partial = partials.setdefault(ims, _Partial())
         partial.rows.append(number)
         _merge(partial, values)
-    if problems:
-        raise InputError(problems)
     return partials
 
 
@@ -529,12 +529,12 @@ def read_concerns(path: str | Path) -> list[TradeConcern]:
         raise InputError(
             [Problem(file, None, None, f"unknown file type {suffix!r} (expected .csv or .xlsx)")]
         )
+    problems: list[Problem] = []
     try:
-        partials = _read_table(file, table)
+        partials = _read_table(file, table, problems)
     finally:
         if table.workbook is not None:
             table.workbook.close()
-    problems: list[Problem] = []
     concerns = [_concern(file, table, ims, partial, problems) for ims, partial in partials.items()]
     if problems:
         raise InputError(problems)
