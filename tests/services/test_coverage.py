@@ -104,3 +104,11 @@ def test_consistency_reports_contradicting_paths(tiny_store: Store, kb_dir: Path
     assert {found[0].source, found[0].target} == {"alpha-standard:2-1", "beta-regulation:sch1-2"}
     out = CliRunner().invoke(app, ["--db", store.url.removeprefix("sqlite:///"), "consistency"])
     assert out.exit_code == 1 and "1 contradiction" in out.stdout
+
+
+def test_partial_needs_certain_overlap(bundled_store: Store) -> None:
+    """A chain whose possible relations include no_relationship proves no overlap at all."""
+    result = coverage(bundled_store, ["uk-psti"], ["uk-cop-iot"])
+    for item in result.items:
+        if item.status == "partial":
+            assert "no_relationship" not in item.relation, item

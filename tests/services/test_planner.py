@@ -16,9 +16,7 @@ from cyberreg.cli import plan as plan_cli
 from cyberreg.cli.output import State
 from cyberreg.reports import planner as report
 from cyberreg.services.catalog import NotFound
-from cyberreg.services.coverage import CoverageItem
 from cyberreg.services.planner import Plan, implied_features, plan
-from cyberreg.services.planner_requirements import certain_status
 from cyberreg.services.store import Store
 
 PLANNER_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kb-planner"
@@ -183,25 +181,6 @@ def test_have_marks_clusters_covered(planner_store: Store) -> None:
     # The label's requirement is only partly met, but the cluster's binding members are covered.
     assert {m.id: m.status for ms in first.instruments.values() for m in ms}["epsilon-label:e-1"] == "partial"
     assert (result.totals.covered, result.totals.partial, result.totals.not_covered) == (2, 0, 3)
-
-
-def test_partial_needs_a_certain_overlap() -> None:
-    item = CoverageItem(
-        id="a:1",
-        instrument="a",
-        ref="1",
-        title="t",
-        topics=[],
-        obligation="mandatory",
-        status="partial",
-        relation=["intersects", "no_relationship", "subset_of"],
-        via=[],
-        path=[],
-        direct=False,
-    )
-    assert certain_status(item) == "not_covered"
-    item.relation = ["intersects"]
-    assert certain_status(item) == "partial"
 
 
 # --- greedy choice -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cyberreg import __version__
-from cyberreg.cli import alerts, catalog, crosswalk, db, eping, export, imports, notifications, search
+from cyberreg.cli import alerts, catalog, crosswalk, db, eping, export, imports, notifications, plan, search
 from cyberreg.cli.output import State
 
 app = typer.Typer(
@@ -46,6 +46,8 @@ app.command()(catalog.show)
 app.command()(search.search)
 app.command()(search.compare)
 app.command()(crosswalk.coverage)
+app.command()(plan.plan)
+app.command()(plan.fragmentation)
 app.command("consistency")(crosswalk.check)
 app.command()(search.topics)
 app.command()(export.export)

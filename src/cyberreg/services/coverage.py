@@ -22,8 +22,9 @@ from cyberreg.services.crosswalk_graph import mapping_graph
 from cyberreg.services.store import Store
 
 Status = Literal["covered", "partial", "not_covered"]
-COVERS = (1 << EQ) | (1 << PPI)
-NO_OVERLAP = 1 << DR
+# Relation sets are bit masks (algebra.EQ, PPI, DR are single-bit masks).
+COVERS = EQ | PPI
+NO_OVERLAP = DR
 
 
 class Hop(BaseModel):

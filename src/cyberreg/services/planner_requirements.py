@@ -13,20 +13,12 @@ from cyberreg.crosswalk.algebra import CONVERSE, DR, relationships
 from cyberreg.crosswalk.inference import MappingGraph
 from cyberreg.model import Instrument, InstrumentKind, LinkType, Obligation, Requirement, RequirementKind
 from cyberreg.model import Status as InstrumentStatus
-from cyberreg.services.coverage import CoverageItem, coverage
+from cyberreg.services.coverage import coverage
 from cyberreg.services.store import Store
 from cyberreg.store.tables import InstrumentRow, RequirementRow
 
 Status = Literal["covered", "partial", "not_covered"]
 INACTIVE = {InstrumentStatus.REPEALED, InstrumentStatus.WITHDRAWN}
-
-
-def certain_status(item: CoverageItem) -> Status:
-    """The coverage status, with `partial` kept only when the overlap is certain: a relation that may
-    still be `no_relationship` counts as not covered."""
-    if item.status == "partial" and "no_relationship" in item.relation:
-        return "not_covered"
-    return item.status
 
 
 def coverage_statuses(
@@ -35,7 +27,7 @@ def coverage_statuses(
     """Requirement id -> status for every requirement of `targets`, given the `have` instruments."""
     if not have or not targets:
         return {}
-    return {i.id: certain_status(i) for i in coverage(store, have, targets, max_hops=max_hops).items}
+    return {i.id: i.status for i in coverage(store, have, targets, max_hops=max_hops).items}
 
 
 def is_binding_instrument(inst: Instrument) -> bool:
