@@ -87,21 +87,28 @@ def plan(
 
 def _print_plan(result: planner_service.Plan) -> None:
     console.print(planner_report.plan_title(result), style="bold", markup=False, highlight=False)
-    table = Table("market", "instrument", "obligation", "phase", "route", "key dates", "shortcuts")
+    # One section per market: a wide table does not fit a terminal.
     for m in result.markets:
-        for item in [*m.mandatory, *m.voluntary]:
-            table.add_row(
-                m.market,
-                item.id,
-                item.obligation,
-                item.phase,
-                escape(planner_report.route_text(item)),
-                escape(planner_report.dates_text(item)),
-                escape(planner_report.shortcuts_text(item)),
+        console.rule(f"{m.market} - {m.name}", style="dim")
+        for item in m.mandatory:
+            console.print(
+                f"  [bold red]mandatory[/] [bold]{item.id}[/] {escape(item.short_title)} ({item.phase}; "
+                f"{escape(planner_report.route_text(item))})",
+                highlight=False,
             )
+            dates = planner_report.dates_text(item)
+            if dates and dates != "-":
+                console.print(f"      dates: {escape(dates)}", highlight=False)
+            for shortcut in item.shortcuts:
+                console.print(f"      shortcut: {escape(shortcut.meaning)}", highlight=False)
+            if item.harmonised_standards:
+                console.print(
+                    f"      harmonised standards: {', '.join(item.harmonised_standards)}", highlight=False
+                )
+        if m.voluntary:
+            console.print("  [green]voluntary[/] " + ", ".join(i.id for i in m.voluntary), highlight=False)
         if not m.mandatory and not m.voluntary:
-            table.add_row(m.market, "-", "-", "-", "-", "-", "-")
-    console.print(table)
+            console.print("  nothing in the knowledge base applies", highlight=False)
     shown, hidden = planner_report.shown_clusters(result)
     clusters = Table("cluster", "status", "markets", "title", "requirements by instrument")
     for c in shown:
