@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from cyberreg.store import migrate
-from cyberreg.store.tables import Base
+from cyberreg.store.schema import Base
 
 
 def test_migrations_match_the_tables(tmp_path: Path) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from cyberreg import __version__
-from cyberreg.cli import alerts, catalog, crosswalk, db, eping, export, imports, notifications, plan, search
+from cyberreg.cli import (
+    alerts,
+    catalog,
+    crosswalk,
+    db,
+    eping,
+    export,
+    imports,
+    monitor,
+    notifications,
+    plan,
+    search,
+)
 from cyberreg.cli.output import State
 
 app = typer.Typer(
@@ -42,6 +54,10 @@ app.add_typer(notifications.app, name="notifications")
 app.add_typer(imports.app, name="import")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(eping.app, name="eping")
+app.add_typer(monitor.concerns_app, name="concerns")
+app.add_typer(monitor.trade_app, name="trade")
+app.add_typer(monitor.report_app, name="report")
+app.command()(monitor.exposure)
 app.command()(catalog.show)
 app.command()(search.search)
 app.command()(search.compare)

@@ -348,15 +348,18 @@ not based on (an? |the )?(relevant )?international standards? | instead of (the 
 
 # ---------------------------------------------------------------------------------------------------------
 # Classification.
-
-
-# Speed. Most notifications hold none of the words the rules look for, so each pattern gets a literal
-# pre-filter: a few lower-case strings, one of which every match of the pattern must contain (`cyber` for
-# `cyber[\s-]?secur\w*`), read from the parsed pattern. A pattern is only run on text (a clause, or all
-# the clauses at once) that holds one of them. The pre-filter only skips text the pattern cannot match, so
-# every result is the one the plain scan gives.
+#
+# Speed. Most notifications hold none of the words the rules look for, and a rule's pattern is the
+# alternation of many terms. So each term gets a literal pre-filter read from its parsed pattern: sets of
+# lower-case strings such that every match of the term holds one string of each set (`cyber` for
+# `cyber[\s-]?secur\w*`; `regulation`, `no` and `15` for `UN Regulations? No\.?\s?15[56]`). For each
+# notification only the terms whose strings occur in its text are kept, and the pattern is run as the
+# alternation of those terms, in their order, and only on the clauses that hold them. A term left out
+# cannot match there, so every match (the first one in a clause, and each one `finditer` gives) is the one
+# the full pattern gives: the results are the same as scanning every clause with every full pattern.
 
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
 
 
 def _fold(text: str) -> str:
@@ -365,13 +368,14 @@ def _fold(text: str) -> str:
     return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
-_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+def _rarity(text: str) -> int:
+    """How seldom a text holds `text`, roughly: its length, digits and punctuation counting thrice."""
+    return sum(1 if char.isalpha() or char == " " else 3 for char in text)
 
 
-def _needs(items: Any) -> frozenset[str] | None:
-    """Strings (lower case, two characters or more), one of which every match of the parsed pattern
-    `items` contains; None when no such set is found. Among the sets found, the one whose commonest
-    string is rarest."""
+def _required(items: Any) -> list[frozenset[str]]:
+    """Sets of strings (lower case, two characters or more): every match of the parsed pattern `items`
+    holds one string of each set."""
     found: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -384,48 +388,160 @@ def _needs(items: Any) -> frozenset[str] | None:
         if op is _constants.LITERAL and chr(arg).isascii() and chr(arg) != "_":
             run.append(chr(arg).lower())
             continue
-        flush()
-        need: frozenset[str] | None = None
+        flush()  # anything else ends the run of literal characters
         if op is _constants.SUBPATTERN:
-            need = _needs(arg[-1])
+            found += _required(arg[-1])
         elif op is _constants.BRANCH:
-            parts = [_needs(branch) for branch in arg[1]]
-            if all(part is not None for part in parts):
-                need = frozenset().union(*(part for part in parts if part is not None))
+            best = [_best(_required(branch)) for branch in arg[1]]
+            if all(best):
+                found.append(frozenset().union(*(b for b in best if b)))
         elif op in _REPEATS and arg[0] >= 1:
-            need = _needs(arg[2])
-        if need:
-            found.append(need)
+            found += _required(arg[2])
     flush()
-    return max(found, key=lambda need: (min(map(_rarity, need)), -len(need)), default=None)
+    return found
 
 
-def _rarity(text: str) -> int:
-    """How seldom text holds `text`, roughly: its length, with digits and punctuation counting thrice."""
-    return sum(1 if char.isalpha() or char == " " else 3 for char in text)
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(sets, key=lambda s: (min(map(_rarity, s)), -len(s)), default=None)
 
 
-_TRIGGERS: dict[re.Pattern[str], tuple[str, ...] | None] = {}
+def _alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source: `a|(b|c)|[|]` -> `a`, `(b|c)`, `[|]`."""
+    parts: list[str] = []
+    depth, start, index, size = 0, 0, 0, len(source)
+    while index < size:
+        char = source[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":  # a class: skip to its end (`]` first in it is literal)
+            index += 2 if source.startswith("[^", index) else 1
+            index += 1 if source.startswith("]", index) else 0
+            while index < size and source[index] != "]":
+                index += 2 if source[index] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:index])
+            start = index + 1
+        index += 1
+    parts.append(source[start:])
+    return parts
 
 
-def _triggers(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    try:
-        return _TRIGGERS[pattern]
-    except KeyError:
-        need = _needs(_parser.parse(pattern.pattern, pattern.flags))
-        found = _TRIGGERS[pattern] = tuple(sorted(need, key=len, reverse=True)) if need else None
+class _Context:
+    """One notification's folded text (every clause), and the terms kept for it."""
+
+    def __init__(self, whole: str):
+        self.whole = whole
+        self.kept: dict[int, tuple[int, ...]] = {}
+
+
+def _holds(needs: tuple[tuple[str, ...], ...], folded: str) -> bool:
+    """Whether the text holds one string of each set."""
+    for strings in needs:
+        for string in strings:
+            if string in folded:
+                break
+        else:
+            return False
+    return True
+
+
+class _Matcher:
+    """A pattern with the pre-filters of its terms."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.parts = _alternatives(pattern.pattern)
+        try:
+            if pattern.flags & re.VERBOSE or "(?P=" in pattern.pattern:
+                raise ValueError("kept whole")
+            compiled = [re.compile(part, pattern.flags) for part in self.parts]
+            if sum(part.groups for part in compiled) != pattern.groups or any(
+                part.groupindex for part in compiled
+            ):
+                raise ValueError("kept whole")
+            parsed = [_parser.parse(part, pattern.flags) for part in self.parts]
+        except (ValueError, re.error):  # a pattern that does not split cleanly is one term
+            self.parts, parsed = [pattern.pattern], [_parser.parse(pattern.pattern, pattern.flags)]
+        self.needs: list[tuple[tuple[str, ...], ...]] = []  # per term: the sets, rarest first
+        for tree in parsed:
+            sets = sorted(set(_required(tree)), key=lambda s: (-min(map(_rarity, s)), len(s)))
+            self.needs.append(tuple(tuple(sorted(s, key=_rarity, reverse=True)) for s in sets[:3]))
+        # The first set's strings, each with the terms it lets through; terms with no set always pass.
+        anchors: dict[str, list[int]] = {}
+        for index, needs in enumerate(self.needs):
+            for string in needs[0] if needs else ():
+                anchors.setdefault(string, []).append(index)
+        self.anchors = tuple((string, tuple(terms)) for string, terms in anchors.items())
+        self.always = tuple(index for index, needs in enumerate(self.needs) if not needs)
+        self.compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+    def kept(self, context: _Context) -> tuple[int, ...]:
+        """The terms that may match somewhere in the notification."""
+        found = context.kept.get(id(self))
+        if found is None:
+            whole = context.whole
+            candidates = set(self.always)
+            for string, terms in self.anchors:
+                if string in whole:
+                    candidates.update(terms)
+            needs = self.needs
+            found = context.kept[id(self)] = tuple(
+                index for index in sorted(candidates) if _holds(needs[index][1:], whole)
+            )
         return found
 
+    def narrowed(self, kept: tuple[int, ...]) -> re.Pattern[str]:
+        """The pattern made of the terms `kept` only."""
+        found = self.compiled.get(kept)
+        if found is None:
+            if len(kept) == len(self.parts):
+                found = self.pattern
+            else:
+                found = re.compile("|".join(self.parts[index] for index in kept), self.pattern.flags)
+            self.compiled[kept] = found
+        return found
 
-def _may_match(pattern: re.Pattern[str], folded: str) -> bool:
-    """False when `pattern` cannot match the text whose `_fold` is `folded`."""
-    needs = _triggers(pattern)
-    if needs is None:
-        return True
-    for need in needs:  # noqa: SIM110 - a loop is faster than any() over a generator here
-        if need in folded:
-            return True
-    return False
+    def may_match(self, kept: tuple[int, ...], folded: str) -> bool:
+        """Whether a clause (folded) may hold a match of one of the `kept` terms."""
+        needs = self.needs
+        return any(_holds(needs[index], folded) for index in kept)
+
+
+_MATCHERS: dict[re.Pattern[str], _Matcher] = {}
+
+
+def _matcher(pattern: re.Pattern[str]) -> _Matcher:
+    found = _MATCHERS.get(pattern)
+    if found is None:
+        found = _MATCHERS[pattern] = _Matcher(pattern)
+    return found
+
+
+def _search(
+    pattern: re.Pattern[str], clause: _Clause, context: _Context, *, masked: bool = False
+) -> re.Match[str] | None:
+    """`pattern.search` on the clause (its masked text if asked)."""
+    matcher = _matcher(pattern)
+    kept = matcher.kept(context)
+    if not kept or not matcher.may_match(kept, clause.folded):
+        return None
+    return matcher.narrowed(kept).search(clause.masked if masked else clause.text)
+
+
+def _finditer(
+    pattern: re.Pattern[str], clause: _Clause, context: _Context, *, masked: bool = False
+) -> Iterable[re.Match[str]]:
+    """`pattern.finditer` on the clause (its masked text if asked)."""
+    matcher = _matcher(pattern)
+    kept = matcher.kept(context)
+    if not kept or not matcher.may_match(kept, clause.folded):
+        return ()
+    return matcher.narrowed(kept).finditer(clause.masked if masked else clause.text)
 
 
 @dataclass(frozen=True)
@@ -438,7 +554,11 @@ class _Clause:
     folded: str  # `_fold(text)`, for the pre-filters
 
 
-def _clauses(notification: Notification) -> list[_Clause]:
+def _mask(match: re.Match[str]) -> str:
+    return "_" * len(match.group(0))
+
+
+def _clauses(notification: Notification) -> tuple[list[_Clause], _Context]:
     values = {
         "title": notification.title,
         "products": notification.products,
@@ -446,7 +566,7 @@ def _clauses(notification: Notification) -> list[_Clause]:
         "keywords": "; ".join(notification.keywords),
         "objectives": "; ".join(notification.objectives),
     }
-    found: list[_Clause] = []
+    parts: list[tuple[str, str, str]] = []
     for field in TEXT_FIELDS:
         value = values[field]
         if not value:
@@ -454,20 +574,19 @@ def _clauses(notification: Notification) -> list[_Clause]:
         for part in _CLAUSE_SPLIT.split(value):
             text = part.strip()
             if text:
-                folded = _fold(text)
-                masked = (
-                    NOT_CYBER_SECURITY.sub(lambda m: "_" * len(m.group(0)), text)
-                    if _may_match(NOT_CYBER_SECURITY, folded)
-                    else text
-                )
-                excluded = _may_match(EXCLUSION, folded) and bool(EXCLUSION.search(text))
-                found.append(_Clause(len(found), field, text, masked, excluded, folded))
-    return found
-
-
-def _whole(clauses: Sequence[_Clause]) -> str:
-    """Every clause's folded text: a pattern that cannot match this matches no clause."""
-    return "\n".join(clause.folded for clause in clauses)
+                parts.append((field, text, _fold(text)))
+    context = _Context("\n".join(folded for _, _, folded in parts))
+    masking, excluding = _matcher(NOT_CYBER_SECURITY), _matcher(EXCLUSION)
+    mask_kept, exclusion_kept = masking.kept(context), excluding.kept(context)
+    found: list[_Clause] = []
+    for field, text, folded in parts:
+        masked, excluded = text, False
+        if mask_kept and masking.may_match(mask_kept, folded):
+            masked = masking.narrowed(mask_kept).sub(_mask, text)
+        if exclusion_kept and excluding.may_match(exclusion_kept, folded):
+            excluded = bool(excluding.narrowed(exclusion_kept).search(text))
+        found.append(_Clause(len(found), field, text, masked, excluded, folded))
+    return found, context
 
 
 def _snippet(text: str, match: re.Match[str]) -> str:
@@ -475,19 +594,25 @@ def _snippet(text: str, match: re.Match[str]) -> str:
 
 
 def _first_match(
-    rule: Rule, clauses: Sequence[_Clause], *, masked: bool = False
+    rule: Rule, clauses: Sequence[_Clause], context: _Context, *, masked: bool = False
 ) -> tuple[_Clause, str] | None:
     """The first clause the rule matches and the words it matched (read in the masked text if asked)."""
-    pattern = rule.pattern
+    matcher = _matcher(rule.pattern)
+    kept = matcher.kept(context)
+    if not kept:
+        return None
+    pattern = matcher.narrowed(kept)
     for clause in clauses:
-        if not _may_match(pattern, clause.folded):
-            continue
-        if match := pattern.search(clause.masked if masked else clause.text):
+        if matcher.may_match(kept, clause.folded) and (
+            match := pattern.search(clause.masked if masked else clause.text)
+        ):
             return clause, _snippet(clause.text, match)
     return None
 
 
-def _ict_context(notification: Notification, clauses: Sequence[_Clause]) -> Evidence | None:
+def _ict_context(
+    notification: Notification, clauses: Sequence[_Clause], context: _Context
+) -> Evidence | None:
     for code in notification.ics_codes:
         if code.split(".")[0] in ICT_ICS_PREFIXES:
             return Evidence(rule="context:ict", field="ics_codes", text=code, weight=CONTEXT_BONUS)
@@ -495,7 +620,7 @@ def _ict_context(notification: Notification, clauses: Sequence[_Clause]) -> Evid
         if code.startswith(ICT_HS_PREFIXES):
             return Evidence(rule="context:ict", field="hs_codes", text=code, weight=CONTEXT_BONUS)
     hit = _first_match(
-        Rule("context:ict", ICT_CONTEXT, CONTEXT_BONUS), [c for c in clauses if not c.excluded]
+        Rule("context:ict", ICT_CONTEXT, CONTEXT_BONUS), [c for c in clauses if not c.excluded], context
     )
     if hit is None:
         return None
@@ -504,21 +629,20 @@ def _ict_context(notification: Notification, clauses: Sequence[_Clause]) -> Evid
 
 
 def _cyber_evidence(
-    notification: Notification, clauses: Sequence[_Clause]
+    notification: Notification, clauses: Sequence[_Clause], context: _Context
 ) -> tuple[float, list[Evidence], set[int]]:
     """The cyber score, its evidence, and the indexes of the clauses that hold positive evidence."""
     in_scope = [c for c in clauses if not c.excluded]
     out_of_scope = [c for c in clauses if c.excluded]
-    whole = _whole(clauses)
     evidence: list[Evidence] = []
     cyber_clauses: set[int] = set()
     points = 0.0
     for rule in CYBER_RULES:
-        if not _may_match(rule.pattern, whole):
+        if not _matcher(rule.pattern).kept(context):
             continue  # matches no clause, in scope or out of it
-        hit = _first_match(rule, in_scope, masked=True)
+        hit = _first_match(rule, in_scope, context, masked=True)
         if hit is None:
-            if (negated := _first_match(rule, out_of_scope, masked=True)) is not None:
+            if (negated := _first_match(rule, out_of_scope, context, masked=True)) is not None:
                 name = "negated:" + rule.id.split(":", 1)[1]
                 evidence.append(Evidence(rule=name, field=negated[0].field, text=negated[1]))
             continue
@@ -534,19 +658,19 @@ def _cyber_evidence(
                 evidence.append(
                     Evidence(rule=f"code:ics:{prefix}", field="ics_codes", text=text, weight=STRONG)
                 )
-    if points == 0 and (bare := _first_match(BARE_SECURITY, in_scope, masked=True)) is not None:
+    if points == 0 and (bare := _first_match(BARE_SECURITY, in_scope, context, masked=True)) is not None:
         clause, words = bare
         points += BARE_SECURITY.weight
         cyber_clauses.add(clause.index)
         evidence.append(
             Evidence(rule=BARE_SECURITY.id, field=clause.field, text=words, weight=BARE_SECURITY.weight)
         )
-    if 0 < points < STRONG and (context := _ict_context(notification, clauses)) is not None:
-        points += context.weight
-        evidence.append(context)
+    if 0 < points < STRONG and (ict := _ict_context(notification, clauses, context)) is not None:
+        points += ict.weight
+        evidence.append(ict)
     penalty = 0.0
     for rule in NEGATIVE_RULES:
-        if _may_match(rule.pattern, whole) and (hit := _first_match(rule, clauses)) is not None:
+        if (hit := _first_match(rule, clauses, context)) is not None:
             clause, words = hit
             weight = rule.weight * NEGATIVE_FIELD_FACTOR.get(clause.field, 0.5)
             penalty += weight
@@ -555,17 +679,12 @@ def _cyber_evidence(
     return round(score, 3), evidence, cyber_clauses
 
 
-def _cyber_spans(clause: _Clause) -> list[tuple[int, int]]:
-    return [
-        m.span()
-        for rule in CYBER_RULES
-        if _may_match(rule.pattern, clause.folded)
-        for m in rule.pattern.finditer(clause.masked)
-    ]
+def _cyber_spans(clause: _Clause, context: _Context) -> list[tuple[int, int]]:
+    return [m.span() for rule in CYBER_RULES for m in _finditer(rule.pattern, clause, context, masked=True)]
 
 
 def _sector(
-    notification: Notification, clauses: Sequence[_Clause], cyber_clauses: set[int]
+    notification: Notification, clauses: Sequence[_Clause], cyber_clauses: set[int], context: _Context
 ) -> tuple[Sector, list[Evidence]]:
     """The sector with the most weight among those the title, products or codes name.
 
@@ -577,21 +696,18 @@ def _sector(
     scores: dict[Sector, float] = {}
     evidence: dict[Sector, list[Evidence]] = {}
     in_scope: set[Sector] = set()
-    spans: dict[int, list[tuple[int, int]]] = {}  # filled when first needed
-    whole = _whole(clauses)
+    spans: dict[int, list[tuple[int, int]]] = {}  # each clause's, when first needed
     for rule in SECTOR_WORDS:
-        if not _may_match(rule.pattern, whole):
-            continue
         sector = Sector(rule.id.split(":", 1)[1])
         for clause in clauses:
-            if clause.excluded or not _may_match(rule.pattern, clause.folded):
+            if clause.excluded:
                 continue
             factor = (CYBER_CLAUSE_FACTOR if clause.index in cyber_clauses else 1.0) * SCOPE_FIELDS.get(
                 clause.field, 1.0
             )
-            for match in rule.pattern.finditer(clause.text):
+            for match in _finditer(rule.pattern, clause, context):
                 if clause.index not in spans:
-                    spans[clause.index] = _cyber_spans(clause)
+                    spans[clause.index] = _cyber_spans(clause, context)
                 if any(
                     a <= match.start() and match.end() <= b and b - a > match.end() - match.start()
                     for a, b in spans[clause.index]
@@ -626,20 +742,20 @@ def _sector(
     return best, evidence[best]
 
 
-def _national_security(notification: Notification, clauses: Sequence[_Clause]) -> list[Evidence]:
+def _national_security(
+    notification: Notification, clauses: Sequence[_Clause], context: _Context
+) -> list[Evidence]:
+    matcher = _matcher(NATIONAL_SECURITY)
+    every = tuple(range(len(matcher.parts)))
     found = [
         Evidence(rule="national-security:objective", field="objectives", text=objective)
         for objective in notification.objectives
-        if _may_match(NATIONAL_SECURITY, _fold(objective)) and NATIONAL_SECURITY.search(objective)
+        if matcher.may_match(every, _fold(objective)) and NATIONAL_SECURITY.search(objective)
     ]
     for clause in clauses:
-        if (
-            clause.field == "objectives"
-            or clause.excluded
-            or not _may_match(NATIONAL_SECURITY, clause.folded)
-        ):
+        if clause.field == "objectives" or clause.excluded:
             continue
-        if match := NATIONAL_SECURITY.search(clause.text):
+        if match := _search(NATIONAL_SECURITY, clause, context):
             found.append(
                 Evidence(rule="national-security:text", field=clause.field, text=_snippet(clause.text, match))
             )
@@ -647,7 +763,7 @@ def _national_security(notification: Notification, clauses: Sequence[_Clause]) -
     return found
 
 
-def _flags(clauses: Sequence[_Clause]) -> list[FlagHit]:
+def _flags(clauses: Sequence[_Clause], context: _Context) -> list[FlagHit]:
     in_scope = [c for c in clauses if not c.excluded and c.field != "objectives"]
     whole = " ".join(c.text for c in in_scope)
     hits = []
@@ -655,8 +771,7 @@ def _flags(clauses: Sequence[_Clause]) -> list[FlagHit]:
         evidence = [
             Evidence(rule=rule.id, field=c.field, text=_snippet(c.text, m))
             for c in in_scope
-            if _may_match(rule.pattern, c.folded)
-            for m in rule.pattern.finditer(c.text)
+            for m in _finditer(rule.pattern, c, context)
         ]
         if not evidence:
             continue
@@ -676,18 +791,20 @@ def _flags(clauses: Sequence[_Clause]) -> list[FlagHit]:
 
 def classify(notification: Notification, *, threshold: float = CYBER_THRESHOLD) -> Classification:
     """Classify one notification: cyber-related or not, with score, sector, national security and flags."""
-    clauses = _clauses(notification)
-    score, evidence, cyber_clauses = _cyber_evidence(notification, clauses)
+    clauses, context = _clauses(notification)
+    score, evidence, cyber_clauses = _cyber_evidence(notification, clauses, context)
     cyber = score >= threshold
-    sector, sector_evidence = _sector(notification, clauses, cyber_clauses) if cyber else (Sector.NONE, [])
-    national = _national_security(notification, clauses)
+    sector, sector_evidence = (
+        _sector(notification, clauses, cyber_clauses, context) if cyber else (Sector.NONE, [])
+    )
+    national = _national_security(notification, clauses, context)
     return Classification(
         symbol=notification.symbol,
         cyber_related=cyber,
         cyber_score=score,
         sector=sector,
         national_security=bool(national),
-        flags=_flags(clauses) if cyber else [],
+        flags=_flags(clauses, context) if cyber else [],
         evidence=evidence,
         sector_evidence=sector_evidence,
         national_security_evidence=national,

@@ -216,7 +216,10 @@ def charts(f: TbtFigures) -> dict[str, Markup]:
         "cyber_by_member": bar_chart(
             _items(cyber.by_member), title="Cyber-related measures by notifying member"
         ),
-        "cyber_by_sector": bar_chart(_items(cyber.by_sector), title="Cyber-related measures by sector"),
+        "cyber_by_sector": bar_chart(
+            [(name.replace("_", " "), value) for name, value in _items(cyber.by_sector)],
+            title="Cyber-related measures by sector",
+        ),
         "cyber_by_objective": bar_chart(
             _items(cyber.by_objective), title="Cyber-related measures by stated objective"
         ),

@@ -247,8 +247,8 @@ def tbt_figures(
     cyber_concerns = [c for c in all_concerns if c.cyber_related]
     exposure_cyber = exposure_all = None
     if all_concerns and list_datasets(store):
-        exposure_cyber = _exposure_figures(average_imports_per_stc(store, cyber=True))
-        exposure_all = _exposure_figures(average_imports_per_stc(store, cyber=False))
+        exposure_cyber = _exposure_figures(average_imports_per_stc(store, cyber=True, until=until))
+        exposure_all = _exposure_figures(average_imports_per_stc(store, cyber=False, until=until))
     notes = [
         "A measure is a notification with its follow-ups (one base symbol), counted once, in the year of "
         "its earliest document in the database.",

@@ -26,6 +26,7 @@ from cyberreg.store.tables import (
     JurisdictionMemberRow,
     JurisdictionRow,
     MappingRow,
+    Meta,
     RequirementRow,
     RequirementTopicRow,
 )
@@ -237,8 +238,30 @@ def _show_jurisdiction(session: Session, row: JurisdictionRow) -> JurisdictionDe
     )
 
 
+_requirements_cache: dict[tuple[str, str], tuple[str, tuple[Instrument, list[Requirement]]]] = {}
+
+
+def data_version(store: Store) -> str:
+    """Changes whenever any origin's content is rewritten (every write updates its content hash)."""
+    with store.session() as session:
+        rows = session.execute(select(Meta.key, Meta.value).where(Meta.key.startswith("content_hash:")))
+        return "|".join(f"{k}={v}" for k, v in sorted(rows.tuples()))
+
+
 def instrument_requirements(store: Store, instrument_id: str) -> tuple[Instrument, list[Requirement]]:
-    """An instrument and its requirements in written order (groups included)."""
+    """An instrument and its requirements in written order (groups included); cached per data version."""
+    version = data_version(store)
+    cached = _requirements_cache.get((store.url, instrument_id))
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    result = _load_instrument_requirements(store, instrument_id)
+    if len(_requirements_cache) > 256:
+        _requirements_cache.clear()
+    _requirements_cache[(store.url, instrument_id)] = (version, result)
+    return result
+
+
+def _load_instrument_requirements(store: Store, instrument_id: str) -> tuple[Instrument, list[Requirement]]:
     with store.session() as session:
         row = session.get(InstrumentRow, instrument_id)
         if row is None:

@@ -29,6 +29,7 @@ from cyberreg.model.notification import (
 )
 from cyberreg.services.catalog import NotFound
 from cyberreg.services.notifications import NotificationSummary, classifier_version
+from cyberreg.services.notifications import _summary as notification_summary
 from cyberreg.services.store import Store
 from cyberreg.sources.stc import read_concerns
 from cyberreg.store.tables import InstrumentRow, NotificationInstrumentRow, NotificationRow
@@ -298,8 +299,6 @@ def show_concern(store: Store, ims_id: str) -> ConcernDetail:
         key = normalize_ims_id(ims_id)
     except ValueError as error:
         raise NotFound(str(error)) from None
-    from cyberreg.services.notifications import _summary as notification_summary
-
     with store.session() as session:
         row = session.get(TradeConcernRow, key)
         if row is None:

@@ -92,8 +92,15 @@ def _hops(inference: Inference) -> list[Hop]:
     ]
 
 
-def _rank(inf: Inference) -> tuple[int, int, str]:
-    return (bin(inf.relation).count("1"), len(inf.best.hops), inf.best.nodes[0])
+def _rank(inf: Inference) -> tuple[int, int, int, str]:
+    """Best evidence first: the fewest possible relations, then fewer hops, then stronger links."""
+    strength = inf.best.min_strength
+    return (
+        bin(inf.relation).count("1"),
+        len(inf.best.hops),
+        -(strength if strength is not None else -1),
+        inf.best.nodes[0],
+    )
 
 
 def coverage(store: Store, have: list[str], targets: list[str], *, max_hops: int = 3) -> CoverageReport:
@@ -102,15 +109,17 @@ def coverage(store: Store, have: list[str], targets: list[str], *, max_hops: int
     target_reqs = _leaves(store, targets)
     graph = mapping_graph(store)
     target_ids = [r.id for r in target_reqs]
-    covering = graph.coverage(held, target_ids, max_hops=max_hops)
+    # One closure from everything held (joint groups it completes included) serves both statuses.
+    covering: dict[str, Inference] = {}
     overlapping: dict[str, Inference] = {}
     for (_, target), candidate in graph.closure(
         graph.expand_held(held), target_ids, max_hops=max_hops
     ).items():
-        if target in covering or candidate.contradictory or candidate.relation & NO_OVERLAP:
+        if candidate.contradictory or not candidate.relation or candidate.relation & NO_OVERLAP:
             continue
-        if target not in overlapping or _rank(candidate) < _rank(overlapping[target]):
-            overlapping[target] = candidate
+        bucket = covering if not candidate.relation & ~COVERS else overlapping
+        if target not in bucket or _rank(candidate) < _rank(bucket[target]):
+            bucket[target] = candidate
 
     items: list[CoverageItem] = []
     per_target: dict[str, Totals] = {t: Totals() for t in dict.fromkeys(targets)}
@@ -122,7 +131,7 @@ def coverage(store: Store, have: list[str], targets: list[str], *, max_hops: int
             status, inf = "covered", None
         elif req.id in covering:
             status, inf = "covered", covering[req.id]
-        elif req.id in overlapping:
+        elif req.id in overlapping:  # overlaps for certain, covers not
             status, inf = "partial", overlapping[req.id]
         else:
             status, inf = "not_covered", None

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from cyberreg.crosswalk.inference import MappingGraph, edges_from_mappings
-from cyberreg.model import Mapping
+from cyberreg.crosswalk.inference import Edge, MappingGraph
+from cyberreg.model import ReviewState
 from cyberreg.services.store import Store
 from cyberreg.store.tables import MappingRow
 
@@ -19,15 +19,37 @@ def mapping_graph(store: Store) -> MappingGraph:
     """Every accepted mapping in the store as one graph. Rebuilt only when mappings change (the
     fingerprint is the row count and the largest row id, which every insert or delete moves)."""
     with store.session() as session:
-        fingerprint = tuple(
-            session.execute(select(func.count(), func.coalesce(func.max(MappingRow.id), 0))).one()
-        )
+        count, last = session.execute(select(func.count(), func.coalesce(func.max(MappingRow.id), 0))).one()
+        fingerprint = (int(count), int(last))
         with _lock:
             cached = _cache.get(store.url)
             if cached is not None and cached[0] == fingerprint:
                 return cached[1]
-        records = [Mapping.model_validate(r) for r in session.scalars(select(MappingRow.record))]
-    graph = MappingGraph(edges_from_mappings(records))
+        # Columns, not validated records: every row was validated on its way in, and this is ~10x faster.
+        rows = session.execute(
+            select(
+                MappingRow.source_id,
+                MappingRow.target_id,
+                MappingRow.relationship,
+                MappingRow.provenance,
+                MappingRow.strength,
+                MappingRow.joint,
+                MappingRow.record["joint_relationship"].as_string(),
+            ).where(MappingRow.review_state == ReviewState.ACCEPTED.value)
+        ).all()
+    edges = [
+        Edge(
+            source=source,
+            target=target,
+            relationship=relationship,
+            provenance=provenance,
+            strength=strength,
+            joint=joint,
+            joint_relationship=joint_relationship if joint else None,
+        )
+        for source, target, relationship, provenance, strength, joint, joint_relationship in rows
+    ]
+    graph = MappingGraph(edges)
     with _lock:
-        _cache[store.url] = ((int(fingerprint[0]), int(fingerprint[1])), graph)
+        _cache[store.url] = (fingerprint, graph)
     return graph

@@ -14,8 +14,16 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from cyberreg.model.concern import normalize_ims_id
 from cyberreg.model.notification import SymbolError, normalize_symbol
-from cyberreg.monitor.exposure import Coverage, average_imports, covered_imports, pick_year, trade_codes
+from cyberreg.monitor.exposure import (
+    Coverage,
+    average_imports,
+    covered_imports,
+    normalize_hs,
+    pick_year,
+    trade_codes,
+)
 from cyberreg.services.catalog import NotFound
 from cyberreg.services.concerns import list_concerns
 from cyberreg.services.store import Store
@@ -258,8 +266,6 @@ def _exposure(
 
 
 def _prefixes(hs_codes: list[str]) -> list[str]:
-    from cyberreg.monitor.exposure import normalize_hs
-
     return normalize_hs(hs_codes) or ["--"]
 
 
@@ -334,8 +340,6 @@ def exposure_for_concern(
     store: Store, ims_id: str, *, year: int | None = None, dataset: str | None = None
 ) -> ExposureReport:
     """The maintaining member's imports of the products a concern (or its notifications) names."""
-    from cyberreg.model.concern import normalize_ims_id
-
     key = normalize_ims_id(ims_id)
     with store.session() as session:
         row = session.get(TradeConcernRow, key)
@@ -344,9 +348,12 @@ def exposure_for_concern(
         return _concern_exposure(session, row, year, dataset)
 
 
-def average_imports_per_stc(store: Store, *, cyber: bool = True, dataset: str | None = None) -> AverageReport:
-    """Mean imports per concern (cyber-related ones, or all), over those with HS codes and trade data."""
-    wanted = {s.ims_id for s in list_concerns(store, cyber=True if cyber else None)}
+def average_imports_per_stc(
+    store: Store, *, cyber: bool = True, dataset: str | None = None, until: dt.date | None = None
+) -> AverageReport:
+    """Mean imports per concern (cyber-related ones, or all; first raised by `until`), over those with
+    HS codes and trade data."""
+    wanted = {s.ims_id for s in list_concerns(store, cyber=True if cyber else None, until=until)}
     with store.session() as session:
         rows = session.scalars(select(TradeConcernRow).where(TradeConcernRow.ims_id.in_(wanted))).all()
         items = [_concern_exposure(session, row, None, dataset) for row in rows]

@@ -7,12 +7,14 @@ nor in the store are reported and left out; the rest loads.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from cyberreg.services.store import Store
@@ -20,7 +22,7 @@ from cyberreg.sources import ciso_assistant, dcms, mapping_csv, oscal
 from cyberreg.sources.bundled import KnowledgeBase
 from cyberreg.sources.import_common import ImportResult
 from cyberreg.sources.problems import InputError, Problem
-from cyberreg.store.tables import RequirementRow
+from cyberreg.store.tables import Meta, RequirementRow
 from cyberreg.store.writer import write_knowledge_base
 
 
@@ -51,26 +53,65 @@ def _drop_dangling(kb: KnowledgeBase, known: set[str], problems: list[Problem], 
     kb.mappings = kept
 
 
-def _write(store: Store, result: ImportResult, origin: str, source: str, started: float) -> ImportSummary:
+def fingerprint(files: list[Path], options: str = "") -> str:
+    """What an import reads: file names and bytes, plus options. Equal fingerprints, equal imports."""
+    digest = hashlib.sha256(options.encode())
+    for path in sorted(files):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _previous(store: Store, origin: str, input_hash: str) -> ImportSummary | None:
+    """The summary of the last import of `origin`, if it read exactly the same input."""
+    with store.session() as session:
+        row = session.get(Meta, f"input:{origin}")
+        value = row.value if row else None
+    if value is None:
+        return None
+    stored = json.loads(value)
+    if stored.get("input_hash") != input_hash:
+        return None
+    return ImportSummary.model_validate({**stored["summary"], "changed": False})
+
+
+def _remember(conn: Connection, summary: ImportSummary, input_hash: str) -> None:
+    key = f"input:{summary.origin}"
+    value = json.dumps({"input_hash": input_hash, "summary": summary.model_dump(mode="json")})
+    conn.execute(delete(Meta).where(Meta.key == key))
+    conn.execute(insert(Meta).values(key=key, value=value))
+
+
+def _import(
+    store: Store, origin: str, source: str, files: list[Path], options: str, read: Callable[[], ImportResult]
+) -> ImportSummary:
+    """Read and write one import, unless the same input was imported before (then nothing is read)."""
+    started = time.perf_counter()
+    input_hash = fingerprint(files, options)
+    previous = _previous(store, origin, input_hash)
+    if previous is not None:
+        return previous.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
+    result = read()
     problems = list(result.problems)
     _drop_dangling(result.kb, _known_requirements(store), problems, source)
     try:
         with store.connect() as conn, conn.begin():
             written = write_knowledge_base(conn, result.kb, origin=origin)
+            summary = ImportSummary(
+                source=source,
+                origin=origin,
+                changed=written.changed,
+                counts=written.counts,
+                stats=result.stats,
+                problems=[str(p) for p in problems],
+                seconds=round(time.perf_counter() - started, 3),
+            )
+            _remember(conn, summary, input_hash)
     except IntegrityError as error:
         detail = str(error.orig) if error.orig else str(error)
         raise InputError(
             [Problem(source, None, None, f"clashes with records already stored: {detail}")]
         ) from None
-    return ImportSummary(
-        source=source,
-        origin=origin,
-        changed=written.changed,
-        counts=written.counts,
-        stats=result.stats,
-        problems=[str(p) for p in problems],
-        seconds=round(time.perf_counter() - started, 3),
-    )
+    return summary
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -86,30 +127,43 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def import_ciso_assistant(store: Store, paths: list[Path], *, placeholders: bool = False) -> ImportSummary:
-    started = time.perf_counter()
     files = _files(paths)
-    result = ciso_assistant.read_libraries(files, placeholders=placeholders)
-    return _write(store, result, "import:ciso-assistant", ", ".join(str(p) for p in paths), started)
+    return _import(
+        store,
+        "import:ciso-assistant",
+        ", ".join(str(p) for p in paths),
+        files,
+        f"placeholders={placeholders}",
+        lambda: ciso_assistant.read_libraries(files, placeholders=placeholders),
+    )
 
 
 def import_dcms(store: Store, path: Path) -> ImportSummary:
-    started = time.perf_counter()
-    return _write(store, dcms.read_dcms_mapping(path), "import:dcms", str(path), started)
+    files = _files([path])
+    return _import(store, "import:dcms", str(path), files, "", lambda: dcms.read_dcms_mapping(path))
 
 
 def import_oscal(store: Store, path: Path, *, instrument_id: str | None = None) -> ImportSummary:
-    started = time.perf_counter()
-    result = oscal.read_catalog(path, instrument_id=instrument_id)
-    ids = [i.id for i in result.kb.instruments]
-    origin = f"import:oscal:{ids[0] if ids else path.stem}"
-    return _write(store, result, origin, str(path), started)
+    files = _files([path])
+    origin = f"import:oscal:{instrument_id or path.stem}"
+    return _import(
+        store,
+        origin,
+        str(path),
+        files,
+        f"id={instrument_id}",
+        lambda: oscal.read_catalog(path, instrument_id=instrument_id),
+    )
+
+
+def _read_csv(path: Path) -> ImportResult:
+    mappings = mapping_csv.read_mappings_csv(path)
+    return ImportResult(kb=KnowledgeBase(mappings=mappings), stats={"mappings": len(mappings)})
 
 
 def import_mappings_csv(store: Store, path: Path) -> ImportSummary:
-    started = time.perf_counter()
-    mappings = mapping_csv.read_mappings_csv(path)
-    result = ImportResult(kb=KnowledgeBase(mappings=mappings), stats={"mappings": len(mappings)})
-    return _write(store, result, f"import:csv:{path.stem}", str(path), started)
+    files = _files([path])
+    return _import(store, f"import:csv:{path.stem}", str(path), files, "", lambda: _read_csv(path))
 
 
 IMPORTERS: dict[str, Callable[..., ImportSummary]] = {

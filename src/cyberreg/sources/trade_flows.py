@@ -187,7 +187,6 @@ def _baci_dataset(path: Path) -> str:
 
 
 def _read_baci(
-    path: Path,
     table: FlowTable,
     columns: dict[str, int],
     rows: Iterator[tuple[int, list[str]]],
@@ -376,7 +375,7 @@ def read_flows(
             baci: dict[str, int] = {
                 name: columns[name] for name in ("t", "i", "j", "k", "v", "q") if name in columns
             }
-            _read_baci(path, table, baci, _rows(reader), codes, wanted_importers, prefixes, problems)
+            _read_baci(table, baci, _rows(reader), codes, wanted_importers, prefixes, problems)
         elif any(alias in columns for alias in _COMTRADE["cmd"]) and any(
             alias in columns for alias in _COMTRADE["value"]
         ):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from cyberreg.store import tables_alerts  # noqa: F401 - registers the alert tables on Base
-from cyberreg.store.tables import Base
+from cyberreg.store.schema import Base
 
 config = context.config
 target_metadata = Base.metadata
