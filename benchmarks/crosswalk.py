@@ -44,7 +44,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def baseline_covered(graph: MappingGraph, held: list[str], targets: set[str], hops: int = 3) -> int:
+def baseline_coverage(
+    graph: MappingGraph, held: list[str], targets: set[str], hops: int = 3
+) -> tuple[int, int]:
     """Plain search: every simple path from each held node, relations composed hop by hop."""
     adjacency: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for node in graph.nodes:
@@ -65,7 +67,9 @@ def baseline_covered(graph: MappingGraph, held: list[str], targets: set[str], ho
 
     for start in held:
         walk(start, EQ, 0, {start})
-    return sum(1 for rel in known.values() if rel and not rel & ~COVERS and not rel & DR)
+    covered = sum(1 for rel in known.values() if rel and not rel & ~COVERS)
+    partial = sum(1 for rel in known.values() if rel and rel & ~COVERS and not rel & DR)
+    return covered, partial
 
 
 def requirements_by_framework(graph: MappingGraph) -> dict[str, list[str]]:
@@ -114,7 +118,7 @@ def main() -> None:
         covered = [i for i in report.items if i.status == "covered"]
         partial = [i for i in report.items if i.status == "partial"]
         t = time.perf_counter()
-        base = baseline_covered(graph, held, set(target_ids))
+        base_covered, base_partial = baseline_coverage(graph, held, set(target_ids))
         base_ms = (time.perf_counter() - t) * 1000
         rows.append(
             ("build the mapping graph from the store", f"{build_s:.2f} s", "-", f"{len(graph.nodes)} nodes")
@@ -124,8 +128,8 @@ def main() -> None:
                 "one coverage query (covered and partial), CSF 2.0 → ISO/IEC 27001:2022, warm",
                 f"p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms",
                 "p95 ≤ 20 ms",
-                f"baseline (plain path search) {base_ms:.0f} ms: ×{base_ms / percentile(times, 0.95):.0f}; "
-                f"{len(covered)} covered (baseline {base})",
+                f"plain path search {base_ms:.0f} ms ({base_ms / percentile(times, 0.95):.1f}x our p95); "
+                f"{len(covered)} covered, {len(partial)} partly (baseline {base_covered}, {base_partial})",
             )
         )
 

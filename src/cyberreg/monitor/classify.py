@@ -229,7 +229,10 @@ exclud\w* | out of (the )?scope | outside (of )?the scope | other than | except(
 not (be )?(covered|included|addressed|within|in scope|apply|applicable)
 (does|do|shall) not (apply|cover|include|address)
 """)
-_CLAUSE_SPLIT = re.compile(r"[;\n]|(?<=[a-z)\]])\.\s+(?=[A-Z])")
+# `;`, a new line, or a full stop after a small letter or bracket, then spaces and a capital. (The full stop
+# is matched before the character behind it is checked: the same splits as `(?<=[a-z)\]])\.\s+(?=[A-Z])`,
+# found faster.)
+_CLAUSE_SPLIT = re.compile(r"[;\n]|\.(?<=[a-z)\]]\.)\s+(?=[A-Z])")
 
 NATIONAL_SECURITY = terms(r"national security | state security | national defen[cs]e | security of the state")
 
