@@ -16,6 +16,7 @@ from cyberreg.cli import (
     monitor,
     notifications,
     plan,
+    review,
     search,
 )
 from cyberreg.cli.output import State
@@ -52,6 +53,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(catalog.list_app, name="list")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(imports.app, name="import")
+app.add_typer(review.app, name="review")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(eping.app, name="eping")
 app.add_typer(monitor.concerns_app, name="concerns")

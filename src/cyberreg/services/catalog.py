@@ -245,7 +245,7 @@ def data_version(store: Store) -> str:
     """Changes whenever any origin's content is rewritten (every write updates its content hash)."""
     with store.session() as session:
         rows = session.execute(select(Meta.key, Meta.value).where(Meta.key.startswith("content_hash:")))
-        return "|".join(f"{k}={v}" for k, v in sorted(rows.tuples()))
+        return "|".join(f"{k}={v}" for k, v in sorted(rows.all()))
 
 
 def instrument_requirements(store: Store, instrument_id: str) -> tuple[Instrument, list[Requirement]]:

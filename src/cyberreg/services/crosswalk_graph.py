@@ -12,15 +12,22 @@ from cyberreg.services.store import Store
 from cyberreg.store.tables import MappingRow
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int], MappingGraph]] = {}
+_cache: dict[str, tuple[tuple[int, int, int], MappingGraph]] = {}
 
 
 def mapping_graph(store: Store) -> MappingGraph:
-    """Every accepted mapping in the store as one graph. Rebuilt only when mappings change (the
-    fingerprint is the row count and the largest row id, which every insert or delete moves)."""
+    """Every accepted mapping in the store as one graph. Rebuilt only when mappings change: the
+    fingerprint (row count, largest row id, sum of row versions) moves with every insert, delete and
+    review decision."""
     with store.session() as session:
-        count, last = session.execute(select(func.count(), func.coalesce(func.max(MappingRow.id), 0))).one()
-        fingerprint = (int(count), int(last))
+        count, last, versions = session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.max(MappingRow.id), 0),
+                func.coalesce(func.sum(MappingRow.version), 0),
+            )
+        ).one()
+        fingerprint = (int(count), int(last), int(versions))
         with _lock:
             cached = _cache.get(store.url)
             if cached is not None and cached[0] == fingerprint:

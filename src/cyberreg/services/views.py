@@ -63,6 +63,8 @@ class MappingView(BaseModel):
     citation: str | None
     note: str | None
     sources: list[dict[str, Any]]
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
 
     @classmethod
     def of(cls, m: Mapping) -> MappingView:
@@ -79,6 +81,8 @@ class MappingView(BaseModel):
             citation=m.citation,
             note=m.note,
             sources=[s.model_dump(mode="json") for s in m.sources],
+            reviewed_by=m.reviewed_by,
+            reviewed_at=m.reviewed_at.isoformat() if m.reviewed_at else None,
         )
 
 
