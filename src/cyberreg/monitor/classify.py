@@ -23,13 +23,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from re import _constants, _parser  # type: ignore[attr-defined]
-from typing import Any
+from typing import NamedTuple
 
 from pydantic import Field
 
 from cyberreg.model.base import Record
 from cyberreg.model.notification import Notification
+from cyberreg.monitor import prefilter
+from cyberreg.monitor.prefilter import Context, fold
 
 CYBER_THRESHOLD = 0.5
 CONTEXT_BONUS = 0.2  # a weak or medium security term next to an ICT product
@@ -352,216 +353,34 @@ not based on (an? |the )?(relevant )?international standards? | instead of (the 
 # ---------------------------------------------------------------------------------------------------------
 # Classification.
 #
-# Speed. Most notifications hold none of the words the rules look for, and a rule's pattern is the
-# alternation of many terms. So each term gets a literal pre-filter read from its parsed pattern: sets of
-# lower-case strings such that every match of the term holds one string of each set (`cyber` for
-# `cyber[\s-]?secur\w*`; `regulation`, `no` and `15` for `UN Regulations? No\.?\s?15[56]`). For each
-# notification only the terms whose strings occur in its text are kept, and the pattern is run as the
-# alternation of those terms, in their order, and only on the clauses that hold them. A term left out
-# cannot match there, so every match (the first one in a clause, and each one `finditer` gives) is the one
-# the full pattern gives: the results are the same as scanning every clause with every full pattern.
-
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
-_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
-
-
-def _fold(text: str) -> str:
-    """Text as the pre-filters compare it: lower case, and the three letters that `re.IGNORECASE` takes
-    for an ASCII one though `str.lower` does not (U+0130, U+0131, U+017F) made ASCII."""
-    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+# Speed: the patterns are run through literal pre-filters (`cyberreg.monitor.prefilter`), which skip the
+# clauses and the terms a pattern cannot match there; every match found is the one the full pattern finds.
+# These patterns are pre-filtered with one Aho-Corasick pass per notification when `pyahocorasick` is
+# installed.
+_PREFILTERED = (
+    NOT_CYBER_SECURITY,
+    EXCLUSION,
+    NATIONAL_SECURITY,
+    ICT_CONTEXT,
+    BARE_SECURITY.pattern,
+    *(rule.pattern for rule in (*CYBER_RULES, *NEGATIVE_RULES, *SECTOR_WORDS, *FLAG_RULES.values())),
+)
 
 
-def _rarity(text: str) -> int:
-    """How seldom a text holds `text`, roughly: its length, digits and punctuation counting thrice."""
-    return sum(1 if char.isalpha() or char == " " else 3 for char in text)
-
-
-def _required(items: Any) -> list[frozenset[str]]:
-    """Sets of strings (lower case, two characters or more): every match of the parsed pattern `items`
-    holds one string of each set."""
-    found: list[frozenset[str]] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if len(run) >= 2:
-            found.append(frozenset(["".join(run)]))
-        run.clear()
-
-    for op, arg in items:
-        if op is _constants.LITERAL and chr(arg).isascii() and chr(arg) != "_":
-            run.append(chr(arg).lower())
-            continue
-        flush()  # anything else ends the run of literal characters
-        if op is _constants.SUBPATTERN:
-            found += _required(arg[-1])
-        elif op is _constants.BRANCH:
-            best = [_best(_required(branch)) for branch in arg[1]]
-            if all(best):
-                found.append(frozenset().union(*(b for b in best if b)))
-        elif op in _REPEATS and arg[0] >= 1:
-            found += _required(arg[2])
-    flush()
-    return found
-
-
-def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
-    return max(sets, key=lambda s: (min(map(_rarity, s)), -len(s)), default=None)
-
-
-def _alternatives(source: str) -> list[str]:
-    """The top-level alternatives of a regular expression's source: `a|(b|c)|[|]` -> `a`, `(b|c)`, `[|]`."""
-    parts: list[str] = []
-    depth, start, index, size = 0, 0, 0, len(source)
-    while index < size:
-        char = source[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "[":  # a class: skip to its end (`]` first in it is literal)
-            index += 2 if source.startswith("[^", index) else 1
-            index += 1 if source.startswith("]", index) else 0
-            while index < size and source[index] != "]":
-                index += 2 if source[index] == "\\" else 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(source[start:index])
-            start = index + 1
-        index += 1
-    parts.append(source[start:])
-    return parts
-
-
-class _Context:
-    """One notification's folded text (every clause), and the terms kept for it."""
-
-    def __init__(self, whole: str):
-        self.whole = whole
-        self.kept: dict[int, tuple[int, ...]] = {}
-
-
-def _holds(needs: tuple[tuple[str, ...], ...], folded: str) -> bool:
-    """Whether the text holds one string of each set."""
-    for strings in needs:
-        for string in strings:
-            if string in folded:
-                break
-        else:
-            return False
-    return True
-
-
-class _Matcher:
-    """A pattern with the pre-filters of its terms."""
-
-    def __init__(self, pattern: re.Pattern[str]):
-        self.pattern = pattern
-        self.parts = _alternatives(pattern.pattern)
-        try:
-            if pattern.flags & re.VERBOSE or "(?P=" in pattern.pattern:
-                raise ValueError("kept whole")
-            compiled = [re.compile(part, pattern.flags) for part in self.parts]
-            if sum(part.groups for part in compiled) != pattern.groups or any(
-                part.groupindex for part in compiled
-            ):
-                raise ValueError("kept whole")
-            parsed = [_parser.parse(part, pattern.flags) for part in self.parts]
-        except (ValueError, re.error):  # a pattern that does not split cleanly is one term
-            self.parts, parsed = [pattern.pattern], [_parser.parse(pattern.pattern, pattern.flags)]
-        self.needs: list[tuple[tuple[str, ...], ...]] = []  # per term: the sets, rarest first
-        for tree in parsed:
-            sets = sorted(set(_required(tree)), key=lambda s: (-min(map(_rarity, s)), len(s)))
-            self.needs.append(tuple(tuple(sorted(s, key=_rarity, reverse=True)) for s in sets[:3]))
-        # The first set's strings, each with the terms it lets through; terms with no set always pass.
-        anchors: dict[str, list[int]] = {}
-        for index, needs in enumerate(self.needs):
-            for string in needs[0] if needs else ():
-                anchors.setdefault(string, []).append(index)
-        self.anchors = tuple((string, tuple(terms)) for string, terms in anchors.items())
-        self.always = tuple(index for index, needs in enumerate(self.needs) if not needs)
-        self.compiled: dict[tuple[int, ...], re.Pattern[str]] = {}
-
-    def kept(self, context: _Context) -> tuple[int, ...]:
-        """The terms that may match somewhere in the notification."""
-        found = context.kept.get(id(self))
-        if found is None:
-            whole = context.whole
-            candidates = set(self.always)
-            for string, terms in self.anchors:
-                if string in whole:
-                    candidates.update(terms)
-            needs = self.needs
-            found = context.kept[id(self)] = tuple(
-                index for index in sorted(candidates) if _holds(needs[index][1:], whole)
-            )
-        return found
-
-    def narrowed(self, kept: tuple[int, ...]) -> re.Pattern[str]:
-        """The pattern made of the terms `kept` only."""
-        found = self.compiled.get(kept)
-        if found is None:
-            if len(kept) == len(self.parts):
-                found = self.pattern
-            else:
-                found = re.compile("|".join(self.parts[index] for index in kept), self.pattern.flags)
-            self.compiled[kept] = found
-        return found
-
-    def may_match(self, kept: tuple[int, ...], folded: str) -> bool:
-        """Whether a clause (folded) may hold a match of one of the `kept` terms."""
-        needs = self.needs
-        return any(_holds(needs[index], folded) for index in kept)
-
-
-_MATCHERS: dict[re.Pattern[str], _Matcher] = {}
-
-
-def _matcher(pattern: re.Pattern[str]) -> _Matcher:
-    found = _MATCHERS.get(pattern)
-    if found is None:
-        found = _MATCHERS[pattern] = _Matcher(pattern)
-    return found
-
-
-def _search(
-    pattern: re.Pattern[str], clause: _Clause, context: _Context, *, masked: bool = False
-) -> re.Match[str] | None:
-    """`pattern.search` on the clause (its masked text if asked)."""
-    matcher = _matcher(pattern)
-    kept = matcher.kept(context)
-    if not kept or not matcher.may_match(kept, clause.folded):
-        return None
-    return matcher.narrowed(kept).search(clause.masked if masked else clause.text)
-
-
-def _finditer(
-    pattern: re.Pattern[str], clause: _Clause, context: _Context, *, masked: bool = False
-) -> Iterable[re.Match[str]]:
-    """`pattern.finditer` on the clause (its masked text if asked)."""
-    matcher = _matcher(pattern)
-    kept = matcher.kept(context)
-    if not kept or not matcher.may_match(kept, clause.folded):
-        return ()
-    return matcher.narrowed(kept).finditer(clause.masked if masked else clause.text)
-
-
-@dataclass(frozen=True)
-class _Clause:
-    index: int
+class _Clause(NamedTuple):
+    number: int  # its place among the notification's clauses
     field: str
     text: str
     masked: str  # the text with non-ICT "security" collocations blanked out (same length)
     excluded: bool  # the clause puts what it names out of scope
-    folded: str  # `_fold(text)`, for the pre-filters
+    folded: str  # `fold(text)`, for the pre-filters
 
 
 def _mask(match: re.Match[str]) -> str:
     return "_" * len(match.group(0))
 
 
-def _clauses(notification: Notification) -> tuple[list[_Clause], _Context]:
+def _clauses(notification: Notification) -> tuple[list[_Clause], Context]:
     values = {
         "title": notification.title,
         "products": notification.products,
@@ -577,9 +396,9 @@ def _clauses(notification: Notification) -> tuple[list[_Clause], _Context]:
         for part in _CLAUSE_SPLIT.split(value):
             text = part.strip()
             if text:
-                parts.append((field, text, _fold(text)))
-    context = _Context("\n".join(folded for _, _, folded in parts))
-    masking, excluding = _matcher(NOT_CYBER_SECURITY), _matcher(EXCLUSION)
+                parts.append((field, text, fold(text)))
+    context = prefilter.context("\n".join(folded for _, _, folded in parts), _PREFILTERED)
+    masking, excluding = prefilter.matcher(NOT_CYBER_SECURITY), prefilter.matcher(EXCLUSION)
     mask_kept, exclusion_kept = masking.kept(context), excluding.kept(context)
     found: list[_Clause] = []
     for field, text, folded in parts:
@@ -597,10 +416,10 @@ def _snippet(text: str, match: re.Match[str]) -> str:
 
 
 def _first_match(
-    rule: Rule, clauses: Sequence[_Clause], context: _Context, *, masked: bool = False
+    rule: Rule, clauses: Sequence[_Clause], context: Context, *, masked: bool = False
 ) -> tuple[_Clause, str] | None:
     """The first clause the rule matches and the words it matched (read in the masked text if asked)."""
-    matcher = _matcher(rule.pattern)
+    matcher = prefilter.matcher(rule.pattern)
     kept = matcher.kept(context)
     if not kept:
         return None
@@ -613,9 +432,7 @@ def _first_match(
     return None
 
 
-def _ict_context(
-    notification: Notification, clauses: Sequence[_Clause], context: _Context
-) -> Evidence | None:
+def _ict_context(notification: Notification, clauses: Sequence[_Clause], context: Context) -> Evidence | None:
     for code in notification.ics_codes:
         if code.split(".")[0] in ICT_ICS_PREFIXES:
             return Evidence(rule="context:ict", field="ics_codes", text=code, weight=CONTEXT_BONUS)
@@ -632,7 +449,7 @@ def _ict_context(
 
 
 def _cyber_evidence(
-    notification: Notification, clauses: Sequence[_Clause], context: _Context
+    notification: Notification, clauses: Sequence[_Clause], context: Context
 ) -> tuple[float, list[Evidence], set[int]]:
     """The cyber score, its evidence, and the indexes of the clauses that hold positive evidence."""
     in_scope = [c for c in clauses if not c.excluded]
@@ -641,7 +458,7 @@ def _cyber_evidence(
     cyber_clauses: set[int] = set()
     points = 0.0
     for rule in CYBER_RULES:
-        if not _matcher(rule.pattern).kept(context):
+        if not prefilter.matcher(rule.pattern).kept(context):
             continue  # matches no clause, in scope or out of it
         hit = _first_match(rule, in_scope, context, masked=True)
         if hit is None:
@@ -651,7 +468,7 @@ def _cyber_evidence(
             continue
         clause, words = hit
         points += rule.weight
-        cyber_clauses.add(clause.index)
+        cyber_clauses.add(clause.number)
         evidence.append(Evidence(rule=rule.id, field=clause.field, text=words, weight=rule.weight))
     for code in notification.ics_codes:
         for prefix, name in STRONG_ICS.items():
@@ -664,7 +481,7 @@ def _cyber_evidence(
     if points == 0 and (bare := _first_match(BARE_SECURITY, in_scope, context, masked=True)) is not None:
         clause, words = bare
         points += BARE_SECURITY.weight
-        cyber_clauses.add(clause.index)
+        cyber_clauses.add(clause.number)
         evidence.append(
             Evidence(rule=BARE_SECURITY.id, field=clause.field, text=words, weight=BARE_SECURITY.weight)
         )
@@ -682,12 +499,16 @@ def _cyber_evidence(
     return round(score, 3), evidence, cyber_clauses
 
 
-def _cyber_spans(clause: _Clause, context: _Context) -> list[tuple[int, int]]:
-    return [m.span() for rule in CYBER_RULES for m in _finditer(rule.pattern, clause, context, masked=True)]
+def _cyber_spans(clause: _Clause, context: Context) -> list[tuple[int, int]]:
+    return [
+        m.span()
+        for rule in CYBER_RULES
+        for _, m in prefilter.matcher(rule.pattern).matches([clause], context, masked=True)
+    ]
 
 
 def _sector(
-    notification: Notification, clauses: Sequence[_Clause], cyber_clauses: set[int], context: _Context
+    notification: Notification, clauses: Sequence[_Clause], cyber_clauses: set[int], context: Context
 ) -> tuple[Sector, list[Evidence]]:
     """The sector with the most weight among those the title, products or codes name.
 
@@ -700,30 +521,28 @@ def _sector(
     evidence: dict[Sector, list[Evidence]] = {}
     in_scope: set[Sector] = set()
     spans: dict[int, list[tuple[int, int]]] = {}  # each clause's, when first needed
+    in_scope_clauses = [clause for clause in clauses if not clause.excluded]
     for rule in SECTOR_WORDS:
         sector = Sector(rule.id.split(":", 1)[1])
-        for clause in clauses:
-            if clause.excluded:
-                continue
-            factor = (CYBER_CLAUSE_FACTOR if clause.index in cyber_clauses else 1.0) * SCOPE_FIELDS.get(
+        for clause, match in prefilter.matcher(rule.pattern).matches(in_scope_clauses, context):
+            factor = (CYBER_CLAUSE_FACTOR if clause.number in cyber_clauses else 1.0) * SCOPE_FIELDS.get(
                 clause.field, 1.0
             )
-            for match in _finditer(rule.pattern, clause, context):
-                if clause.index not in spans:
-                    spans[clause.index] = _cyber_spans(clause, context)
-                if any(
-                    a <= match.start() and match.end() <= b and b - a > match.end() - match.start()
-                    for a, b in spans[clause.index]
-                ):
-                    continue  # a word inside a longer cyber phrase
-                text = _snippet(clause.text, match)
-                weight = rule.weight * factor
-                evidence.setdefault(sector, []).append(
-                    Evidence(rule=rule.id, field=clause.field, text=text, weight=weight)
-                )
-                scores[sector] = scores.get(sector, 0.0) + weight
-                if clause.field in SCOPE_FIELDS:
-                    in_scope.add(sector)
+            if clause.number not in spans:
+                spans[clause.number] = _cyber_spans(clause, context)
+            if any(
+                a <= match.start() and match.end() <= b and b - a > match.end() - match.start()
+                for a, b in spans[clause.number]
+            ):
+                continue  # a word inside a longer cyber phrase
+            text = _snippet(clause.text, match)
+            weight = rule.weight * factor
+            evidence.setdefault(sector, []).append(
+                Evidence(rule=rule.id, field=clause.field, text=text, weight=weight)
+            )
+            scores[sector] = scores.get(sector, 0.0) + weight
+            if clause.field in SCOPE_FIELDS:
+                in_scope.add(sector)
     for sector, (hs_prefixes, ics_prefixes) in SECTOR_CODES.items():
         for field, codes, prefixes, dot in (
             ("hs_codes", notification.hs_codes, hs_prefixes, ""),
@@ -746,35 +565,31 @@ def _sector(
 
 
 def _national_security(
-    notification: Notification, clauses: Sequence[_Clause], context: _Context
+    notification: Notification, clauses: Sequence[_Clause], context: Context
 ) -> list[Evidence]:
-    matcher = _matcher(NATIONAL_SECURITY)
+    matcher = prefilter.matcher(NATIONAL_SECURITY)
     every = tuple(range(len(matcher.parts)))
     found = [
         Evidence(rule="national-security:objective", field="objectives", text=objective)
         for objective in notification.objectives
-        if matcher.may_match(every, _fold(objective)) and NATIONAL_SECURITY.search(objective)
+        if matcher.may_match(every, fold(objective)) and NATIONAL_SECURITY.search(objective)
     ]
-    for clause in clauses:
-        if clause.field == "objectives" or clause.excluded:
-            continue
-        if match := _search(NATIONAL_SECURITY, clause, context):
-            found.append(
-                Evidence(rule="national-security:text", field=clause.field, text=_snippet(clause.text, match))
-            )
-            break
+    eligible = [clause for clause in clauses if clause.field != "objectives" and not clause.excluded]
+    for clause, match in matcher.matches(eligible, context):  # the first match in the first clause
+        text = _snippet(clause.text, match)
+        found.append(Evidence(rule="national-security:text", field=clause.field, text=text))
+        break
     return found
 
 
-def _flags(clauses: Sequence[_Clause], context: _Context) -> list[FlagHit]:
+def _flags(clauses: Sequence[_Clause], context: Context) -> list[FlagHit]:
     in_scope = [c for c in clauses if not c.excluded and c.field != "objectives"]
     whole = " ".join(c.text for c in in_scope)
     hits = []
     for flag, rule in FLAG_RULES.items():
         evidence = [
             Evidence(rule=rule.id, field=c.field, text=_snippet(c.text, m))
-            for c in in_scope
-            for m in _finditer(rule.pattern, c, context)
+            for c, m in prefilter.matcher(rule.pattern).matches(in_scope, context)
         ]
         if not evidence:
             continue

@@ -15,10 +15,13 @@ empty string; HS and ICS cells hold `code - description; ...` where a descriptio
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import html
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from cyberreg.model.notification import (
     split_symbols,
 )
 from cyberreg.sources.problems import InputError, Problem
+from cyberreg.sources.xlsx_rows import Formula, open_book, sheet_rows
 
 # Field key -> accepted header names. Headers are compared by `header_key` (no whitespace, casefolded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -87,6 +91,13 @@ _SPACE_CHARS = str.maketrans(
 )
 
 
+def _unescape_x(match: re.Match[str]) -> str:
+    return chr(int(match.group(1), 16))
+
+
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def clean_text(value: Any, *, multiline: bool = False) -> str | None:
     """Text as printed, without `_x000D_`-style escapes, HTML tags or entities; None when empty.
 
@@ -99,15 +110,21 @@ def clean_text(value: Any, *, multiline: bool = False) -> str | None:
     if isinstance(value, dt.datetime):
         value = value.date()
     text = value if isinstance(value, str) else str(value)
-    text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "_x" in text:
+        text = _ESCAPE.sub(_unescape_x, text)
     if "<" in text:
         text = _TAG.sub(lambda m: "\n" if m.group(1).lower() in _BLOCK_TAGS else "", text)
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_CHARS)
-    if multiline:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # (in ASCII text only the tab is mapped, and whitespace is collapsed below)
+        text = text.translate(_SPACE_CHARS)
+    if multiline and "\n" in text:
         text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
-        text = re.sub(r"\n{3,}", "\n\n", text).strip()
+        if "\n\n\n" in text:
+            text = _BLANK_LINES.sub("\n\n", text)
+        text = text.strip()
     else:
         text = " ".join(text.split())
     return text or None
@@ -119,8 +136,13 @@ _HYPERLINK = re.compile(
 )
 
 
+_PLAIN_HYPERLINK = re.compile(r'=HYPERLINK\("([^"]*)", ?"([^"]*)"\)')  # the usual shape, no `""` inside
+
+
 def hyperlink_parts(formula: str) -> tuple[str, str | None] | None:
     """`=HYPERLINK("url"," text")` -> ("url", " text"); None if the formula is not a literal HYPERLINK."""
+    if match := _PLAIN_HYPERLINK.fullmatch(formula):  # what the general pattern gives, found faster
+        return match.group(1), match.group(2)
     match = _HYPERLINK.fullmatch(formula)
     if not match:
         return None
@@ -255,16 +277,30 @@ def _open(path: Path, file: str) -> Any:
         ) from error
 
 
-def _find_header(rows: Iterator[Any], file: str) -> tuple[int, dict[str, _Column]]:
+def _openpyxl_rows(workbook: Any) -> Iterator[list[Any]]:
+    """The rows of the notification sheet, read by openpyxl (the fallback for odd files)."""
+    names = {name.casefold(): name for name in workbook.sheetnames}
+    sheet = workbook[names.get(SHEET_NAME.casefold(), workbook.sheetnames[0])]
+    sheet.reset_dimensions()  # never trust the stored dimension: read every row present
+    for cells in sheet.iter_rows():
+        yield [
+            Formula(str(cell.value))
+            if getattr(cell, "data_type", None) == "f"
+            else getattr(cell, "value", None)
+            for cell in cells
+        ]
+
+
+def _find_header(rows: Iterator[list[Any]], file: str) -> tuple[int, dict[str, _Column]]:
     for number in range(1, HEADER_SEARCH_ROWS + 1):
         cells = next(rows, None)
         if cells is None:
             break
         columns: dict[str, _Column] = {}
-        for index, cell in enumerate(cells):
-            key = _KEY_OF_HEADER.get(header_key(cell.value))
+        for index, value in enumerate(cells):
+            key = _KEY_OF_HEADER.get(header_key(value))
             if key and key not in columns:
-                columns[key] = _Column(index, " ".join(str(cell.value).split()))
+                columns[key] = _Column(index, " ".join(str(value).split()))
         if "symbol" in columns:
             missing = [COLUMNS[key][0] for key in REQUIRED_COLUMNS if key not in columns]
             if missing:
@@ -276,10 +312,26 @@ def _find_header(rows: Iterator[Any], file: str) -> tuple[int, dict[str, _Column
     raise _error(file, None, "Document symbol", message)
 
 
-class _Row:
-    """One data row: raw cell access by field key, and the problems found in it."""
+# Columns whose cells repeat from row to row in the real files (members, types, objectives, keywords,
+# codes): their text is cleaned, and their codes and lists read, once per distinct cell.
+_REPEATED = frozenset({"member", "notification_type", "objectives", "keywords", "hs_codes", "ics_codes"})
+_clean_repeated = functools.lru_cache(maxsize=4096)(clean_text)
 
-    def __init__(self, file: str, number: int, cells: tuple[Any, ...], columns: dict[str, _Column]):
+
+@functools.lru_cache(maxsize=4096)
+def _codes_and_lists(function: Any, text: str | None) -> tuple[str, ...]:
+    return tuple(function(text))
+
+
+def _cached(function: Any, text: str | None) -> list[str]:
+    """`function(text)` (a pure function giving a list), read once per distinct text."""
+    return list(_codes_and_lists(function, text))
+
+
+class _Row:
+    """One data row: raw cell values by field key (formulas as `Formula`), and the problems found in it."""
+
+    def __init__(self, file: str, number: int, cells: list[Any], columns: dict[str, _Column]):
         self.file, self.number, self.cells, self.columns = file, number, cells, columns
         self.problems: list[Problem] = []
 
@@ -301,10 +353,8 @@ class _Row:
 
     def value(self, key: str, *, link: bool = False) -> Any:
         """The cell's value; for a HYPERLINK formula its text (or, for a link, its target)."""
-        cell = self.cell(key)
-        value = getattr(cell, "value", None)
-        is_formula = getattr(cell, "data_type", None) == "f"
-        if is_formula or (isinstance(value, str) and value.startswith("=HYPERLINK(")):
+        value = self.cell(key)
+        if isinstance(value, Formula) or (isinstance(value, str) and value.startswith("=HYPERLINK(")):
             parts = hyperlink_parts(str(value))
             if parts is None:
                 self.problem(key, f"a formula whose value cannot be read: {str(value)[:80]!r}")
@@ -316,7 +366,10 @@ class _Row:
         return value
 
     def text(self, key: str, *, multiline: bool = False) -> str | None:
-        return clean_text(self.value(key), multiline=multiline)
+        value = self.value(key)
+        if key in _REPEATED and isinstance(value, str):
+            return _clean_repeated(value, multiline=multiline)
+        return clean_text(value, multiline=multiline)
 
     def date(self, key: str) -> tuple[dt.date | None, str | None]:
         try:
@@ -326,7 +379,7 @@ class _Row:
             return None, None
 
     def is_empty(self) -> bool:
-        return all(getattr(cell, "value", None) in (None, "") for cell in self.cells)
+        return all(value is None or value == "" for value in self.cells)
 
 
 def _row_to_notification(
@@ -378,10 +431,10 @@ def _row_to_notification(
         "title": row.text("title") or "",
         "description": row.text("description", multiline=True),
         "products": row.text("products", multiline=True),
-        "hs_codes": hs_codes_in(hs_text),
-        "ics_codes": ics_codes_in(ics_text),
-        "objectives": split_objectives(row.text("objectives")),
-        "keywords": split_list(row.text("keywords")),
+        "hs_codes": _cached(hs_codes_in, hs_text),
+        "ics_codes": _cached(ics_codes_in, ics_text),
+        "objectives": _cached(split_objectives, row.text("objectives")),
+        "keywords": _cached(split_list, row.text("keywords")),
         "regions_affected": split_list(row.text("regions_affected", multiline=True), lines=True),
         "notified_document": row.text("notified_document", multiline=True),
         "links": links,
@@ -415,12 +468,15 @@ def iter_workbook(
     """
     path = Path(path)
     file = str(path)
-    workbook = _open(path, file)
+    rows: Iterator[list[Any]]
     try:
-        names = {name.casefold(): name for name in workbook.sheetnames}
-        sheet = workbook[names.get(SHEET_NAME.casefold(), workbook.sheetnames[0])]
-        sheet.reset_dimensions()  # never trust the stored dimension: read every row present
-        rows = sheet.iter_rows()
+        book = open_book(path, SHEET_NAME)
+    except Exception:  # not found the usual way: openpyxl reads it, or says why it cannot
+        workbook = _open(path, file)
+        rows, close = _openpyxl_rows(workbook), workbook.close
+    else:
+        rows, close = sheet_rows(book), book.archive.close
+    try:
         number = 0
         try:
             number, columns = _find_header(rows, file)
@@ -454,14 +510,28 @@ def iter_workbook(
             else:
                 problems.extend(row.problems)
     finally:
-        workbook.close()
+        close()
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """While reading a whole workbook: the notifications hold no reference cycles, and collecting would
+    scan every notification read so far, again and again (a third of the time for 100,000 rows)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def validate_workbook(path: str | Path, *, language: str | None = None) -> int:
     """Read a whole workbook; return how many notifications it holds, or raise `InputError` with every
     problem (file, row, column) found."""
     problems: list[Problem] = []
-    count = sum(1 for _ in iter_workbook(path, problems, language=language))
+    with _no_cyclic_gc():
+        count = sum(1 for _ in iter_workbook(path, problems, language=language))
     if problems:
         raise InputError(problems)
     return count
@@ -470,7 +540,8 @@ def validate_workbook(path: str | Path, *, language: str | None = None) -> int:
 def read_workbook(path: str | Path, *, language: str | None = None) -> list[Notification]:
     """Every notification of a workbook, or `InputError` listing every problem: all or nothing."""
     problems: list[Problem] = []
-    notifications = list(iter_workbook(path, problems, language=language))
+    with _no_cyclic_gc():
+        notifications = list(iter_workbook(path, problems, language=language))
     if problems:
         raise InputError(problems)
     return notifications
