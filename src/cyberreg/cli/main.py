@@ -13,6 +13,7 @@ from cyberreg.cli import (
     eping,
     export,
     imports,
+    matching,
     monitor,
     notifications,
     plan,
@@ -66,6 +67,9 @@ app.command()(search.compare)
 app.command()(crosswalk.coverage)
 app.command()(plan.plan)
 app.command()(plan.fragmentation)
+app.command()(matching.match)
+app.command()(matching.suggest)
+app.add_typer(matching.eval_app, name="eval")
 app.command("consistency")(crosswalk.check)
 app.command()(search.topics)
 app.command()(export.export)

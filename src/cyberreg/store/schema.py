@@ -1,6 +1,6 @@
 """Every table module, imported once so that `Base.metadata` knows the whole schema (Alembic uses it)."""
 
-from cyberreg.store import tables, tables_alerts, tables_trade
+from cyberreg.store import tables, tables_alerts, tables_trade, tables_vectors
 
 Base = tables.Base
-__all__ = ["Base", "tables", "tables_alerts", "tables_trade"]
+__all__ = ["Base", "tables", "tables_alerts", "tables_trade", "tables_vectors"]
