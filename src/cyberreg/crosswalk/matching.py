@@ -17,7 +17,8 @@ The scores are combined linearly with weights fitted by a conditional logit (a s
 targets of each training query, `fit_choice_model`) on training queries only. A binary logistic
 model on the softmax probability (its log, its gap to the best, whether it is the best) then gives
 each candidate a calibrated probability of being a right target (`Candidate.probability`).
-`RelationshipClassifier` proposes a relationship type for a pair with a confidence, from pair similarities and the relationship mix of the target's mappings.
+`RelationshipClassifier` proposes a relationship type for a pair with a confidence, from pair
+similarities and the relationship mix of the target's mappings.
 """
 
 from __future__ import annotations
