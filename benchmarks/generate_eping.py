@@ -6,7 +6,7 @@ and the links, Excel serial dates styled `dd/MM/yyyy`, an empty string for a mis
 `code - description; ...` HS and ICS cells (descriptions may hold `; `), `(TBT)`/`(SPS)` objectives,
 literal `_x000D_`, some HTML, SPS and TBT rows, follow-ups (Add./Rev./Corr.) and joint notifications
 repeated once per member. The text is assembled from templates so that it reads like real notifications
-(mean description ~450 characters, some over 2,000); about 6% of the rows are about cybersecurity, and
+(mean description ~500 characters, some over 2,000); about 5% of the rows are about cybersecurity, and
 many others carry words that look like it (security of supply, wireless, software, smart meters). It
 describes no real measure. The XML is written directly (openpyxl's writer takes minutes for 100,000
 rows); openpyxl and pandas read the result.

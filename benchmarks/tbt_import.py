@@ -240,7 +240,7 @@ def main() -> None:
         print(json.dumps(STEPS[args.step](*args.step_args)))  # type: ignore[operator]
         return
 
-    command = "python benchmarks/tbt_import.py " + shlex.join(sys.argv[1:])
+    command = ("python benchmarks/tbt_import.py " + shlex.join(sys.argv[1:])).strip()
     temporary = None if args.dir else tempfile.TemporaryDirectory(prefix="tbt-bench-")
     work = args.dir or Path(temporary.name)  # type: ignore[union-attr]
     work.mkdir(parents=True, exist_ok=True)

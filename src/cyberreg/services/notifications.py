@@ -197,10 +197,14 @@ def _filtered(connection: Any, query: Select[Any], f: NotificationFilter) -> Sel
     for scheme, prefix in (("HS", f.hs), ("ICS", f.ics)):
         if prefix:
             code = prefix.replace(".", "") if scheme == "HS" else prefix
+            # A range, not LIKE 'prefix%', so that the index on code serves it.
+            upper = code[:-1] + chr(ord(code[-1]) + 1)
             query = query.where(
                 NotificationRow.symbol.in_(
                     select(NotificationCodeRow.symbol).where(
-                        NotificationCodeRow.scheme == scheme, NotificationCodeRow.code.startswith(code)
+                        NotificationCodeRow.scheme == scheme,
+                        NotificationCodeRow.code >= code,
+                        NotificationCodeRow.code < upper,
                     )
                 )
             )
