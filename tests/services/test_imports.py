@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,28 @@ def test_real_ciso_assistant_and_dcms_imports(tmp_path: Path, shared_data: Path)
     assert len(guideline.mappings_in) > 10  # type: ignore[union-attr]
     # And the bundled knowledge base still answers as before.
     assert {i.status for i in coverage(store, ["etsi-en-303-645"], ["uk-psti"]).items} == {"covered"}
+
+
+def test_exported_mappings_import_back(tiny_store: Store, tmp_path: Path) -> None:
+    from cyberreg.services import export
+
+    path = tmp_path / "roundtrip.csv"
+    path.write_text(export.export_csv(tiny_store, "mappings"))
+    other = Store(tmp_path / "other.db", auto_build=False)
+    other.build(Path(__file__).resolve().parents[1] / "fixtures" / "kb")
+    # Into the same knowledge base: each row is already stored, reported and left out.
+    again = imports.import_mappings_csv(other, path)
+    assert again.counts["mappings"] == 0 and len(again.problems) == 3
+    assert "already stored by bundled" in again.problems[0]
+    # Into a store without them: all three load, sources and joint groups intact.
+    (path.parent / "kb-no-mappings").mkdir()
+    bare = Store(tmp_path / "bare.db", auto_build=False)
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "fixtures" / "kb",
+        path.parent / "kb-no-mappings",
+        dirs_exist_ok=True,
+    )
+    (path.parent / "kb-no-mappings" / "mappings" / "beta-deemed.yaml").unlink()
+    bare.build(path.parent / "kb-no-mappings")
+    loaded = imports.import_mappings_csv(bare, path)
+    assert loaded.counts["mappings"] == 3 and loaded.problems == []

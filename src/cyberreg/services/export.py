@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cyberreg.model import Mapping
 from cyberreg.services.store import Store
+from cyberreg.sources.mapping_csv import write_mappings_csv
 from cyberreg.store.tables import (
     BodyRow,
     CommitmentRow,
@@ -88,18 +90,6 @@ _COLUMNS = {
         "conditional",
         "categories",
     ],
-    "mappings": [
-        "source",
-        "target",
-        "relationship",
-        "rationale",
-        "strength",
-        "provenance",
-        "citation",
-        "joint",
-        "joint_relationship",
-        "review_state",
-    ],
     "jurisdictions": ["code", "name", "kind", "wto_member", "members"],
 }
 
@@ -108,6 +98,11 @@ def export_csv(store: Store, table: str) -> str:
     if table not in CSV_TABLES:
         raise ValueError(f"unknown table {table!r}; choose one of {', '.join(CSV_TABLES)}")
     data = export_json(store)
+    if table == "mappings":
+        # The same layout `cyberreg import mappings` reads, sources included, so it round-trips.
+        out = io.StringIO()
+        write_mappings_csv((Mapping.model_validate(m) for m in data["mappings"]), out)
+        return out.getvalue()
     if table == "requirements":
         rows = [
             {**req, "id": f"{inst['id']}:{req['ref']}", "instrument": inst["id"]}

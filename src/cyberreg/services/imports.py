@@ -22,7 +22,7 @@ from cyberreg.sources import ciso_assistant, dcms, mapping_csv, oscal
 from cyberreg.sources.bundled import KnowledgeBase
 from cyberreg.sources.import_common import ImportResult
 from cyberreg.sources.problems import InputError, Problem
-from cyberreg.store.tables import Meta, RequirementRow
+from cyberreg.store.tables import MappingRow, Meta, RequirementRow
 from cyberreg.store.writer import write_knowledge_base
 
 
@@ -41,13 +41,41 @@ def _known_requirements(store: Store) -> set[str]:
         return set(session.scalars(select(RequirementRow.id)))
 
 
-def _drop_dangling(kb: KnowledgeBase, known: set[str], problems: list[Problem], source: str) -> None:
-    present = known | {r.id for r in kb.requirements}
+def _stored_elsewhere(store: Store, origin: str, kb: KnowledgeBase) -> dict[tuple[str, str, str], str]:
+    """Mapping keys of `kb` already stored by another origin, with that origin."""
+    sources = sorted({m.source for m in kb.mappings})
+    found: dict[tuple[str, str, str], str] = {}
+    with store.session() as session:
+        for start in range(0, len(sources), 500):
+            rows = session.execute(
+                select(
+                    MappingRow.source_id, MappingRow.target_id, MappingRow.provenance, MappingRow.origin
+                ).where(MappingRow.source_id.in_(sources[start : start + 500]), MappingRow.origin != origin)
+            )
+            found.update({(s, t, p): o for s, t, p, o in rows})
+    return found
+
+
+def _drop_unloadable(
+    store: Store, origin: str, kb: KnowledgeBase, problems: list[Problem], source: str
+) -> None:
+    """Leave out mappings whose ends exist nowhere, and mappings another origin already holds."""
+    present = _known_requirements(store) | {r.id for r in kb.requirements}
+    elsewhere = _stored_elsewhere(store, origin, kb)
     kept = []
     for m in kb.mappings:
         missing = [end for end in (m.source, m.target) if end not in present]
         if missing:
             problems.append(Problem(source, None, "mapping", f"left out: no requirement {missing[0]!r}"))
+        elif m.key in elsewhere:
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    "mapping",
+                    f"left out: {m.source} -> {m.target} is already stored by {elsewhere[m.key]}",
+                )
+            )
         else:
             kept.append(m)
     kb.mappings = kept
@@ -92,7 +120,7 @@ def _import(
         return previous.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
     result = read()
     problems = list(result.problems)
-    _drop_dangling(result.kb, _known_requirements(store), problems, source)
+    _drop_unloadable(store, origin, result.kb, problems, source)
     try:
         with store.connect() as conn, conn.begin():
             written = write_knowledge_base(conn, result.kb, origin=origin)
