@@ -84,3 +84,5 @@ def test_exported_mappings_import_back(tiny_store: Store, tmp_path: Path) -> Non
     bare.build(path.parent / "kb-no-mappings")
     loaded = imports.import_mappings_csv(bare, path)
     assert loaded.counts["mappings"] == 3 and loaded.problems == []
+    statuses = {i.id: i.status for i in coverage(bare, ["alpha-standard"], ["beta-regulation"]).items}
+    assert statuses == {"beta-regulation:sch1-1": "covered", "beta-regulation:sch1-2": "covered"}
