@@ -238,13 +238,19 @@ def _show_jurisdiction(session: Session, row: JurisdictionRow) -> JurisdictionDe
     )
 
 
+REVIEW_COUNTER = "mappings:review"
 _requirements_cache: dict[tuple[str, str], tuple[str, tuple[Instrument, list[Requirement]]]] = {}
 
 
 def data_version(store: Store) -> str:
-    """Changes whenever any origin's content is rewritten (every write updates its content hash)."""
+    """Changes whenever any origin's content is rewritten (every write updates its content hash) and
+    whenever a suggested mapping is stored or decided (`mappings:review`). A query on a tiny table."""
     with store.session() as session:
-        rows = session.execute(select(Meta.key, Meta.value).where(Meta.key.startswith("content_hash:")))
+        rows = session.execute(
+            select(Meta.key, Meta.value).where(
+                Meta.key.startswith("content_hash:") | (Meta.key == REVIEW_COUNTER)
+            )
+        )
         return "|".join(f"{k}={v}" for k, v in sorted(rows.all()))
 
 

@@ -4,34 +4,27 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cyberreg.crosswalk.inference import Edge, MappingGraph
 from cyberreg.model import ReviewState
+from cyberreg.services.catalog import data_version
 from cyberreg.services.store import Store
 from cyberreg.store.tables import MappingRow
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int, int], MappingGraph]] = {}
+_cache: dict[str, tuple[str, MappingGraph]] = {}
 
 
 def mapping_graph(store: Store) -> MappingGraph:
-    """Every accepted mapping in the store as one graph. Rebuilt only when mappings change: the
-    fingerprint (row count, largest row id, sum of row versions) moves with every insert, delete and
-    review decision."""
+    """Every accepted mapping in the store as one graph, rebuilt only when the data changes: every
+    write of an origin updates its content hash, and every review decision its own counter."""
+    fingerprint = data_version(store)
+    with _lock:
+        cached = _cache.get(store.url)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
     with store.session() as session:
-        count, last, versions = session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.max(MappingRow.id), 0),
-                func.coalesce(func.sum(MappingRow.version), 0),
-            )
-        ).one()
-        fingerprint = (int(count), int(last), int(versions))
-        with _lock:
-            cached = _cache.get(store.url)
-            if cached is not None and cached[0] == fingerprint:
-                return cached[1]
         # Columns, not validated records: every row was validated on its way in, and this is ~10x faster.
         rows = session.execute(
             select(

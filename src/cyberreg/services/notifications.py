@@ -215,7 +215,9 @@ def _filtered(connection: Any, query: Select[Any], f: NotificationFilter) -> Sel
             )
         )
     if f.text:
-        query = query.where(NotificationRow.symbol.in_(fulltext.search_notifications(connection, f.text)))
+        query = query.where(
+            NotificationRow.symbol.in_(fulltext.notifications_matching(connection.dialect.name, f.text))
+        )
     return query
 
 

@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from pydantic import BaseModel
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from cyberreg.model import Mapping, Provenance, ReviewState
-from cyberreg.services.catalog import NotFound
+from cyberreg.services.catalog import REVIEW_COUNTER, NotFound
 from cyberreg.services.store import Store
 from cyberreg.services.views import MappingView
-from cyberreg.store.tables import MappingRow
+from cyberreg.store.tables import MappingRow, Meta
 
 ORIGIN = "suggested"
 
@@ -27,6 +27,13 @@ class StoreResult(BaseModel):
     added: int
     replaced: int
     kept_decided: int
+
+
+def _bump(conn: Connection) -> None:
+    """Move the review counter, so that cached graphs see the change."""
+    current = conn.execute(select(Meta.value).where(Meta.key == REVIEW_COUNTER)).scalar_one_or_none()
+    conn.execute(delete(Meta).where(Meta.key == REVIEW_COUNTER))
+    conn.execute(insert(Meta).values(key=REVIEW_COUNTER, value=str(int(current or 0) + 1)))
 
 
 def store_suggestions(store: Store, suggestions: Iterable[Mapping]) -> StoreResult:
@@ -70,6 +77,7 @@ def store_suggestions(store: Store, suggestions: Iterable[Mapping]) -> StoreResu
                 replaced += 1
             else:
                 kept += 1
+        _bump(conn)
     return StoreResult(added=added, replaced=replaced, kept_decided=kept)
 
 
@@ -121,4 +129,5 @@ def decide(
                 version=MappingRow.version + 1,
             )
         )
+        _bump(conn)
     return MappingView.of(mapping)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, String, column, func, select, text
 
 _TOKEN = re.compile(r"[\w][\w.\-]*", re.UNICODE)
 
@@ -94,23 +95,30 @@ def _search_like(
     return scored[:limit]
 
 
-def search_notifications(connection: Connection, query: str, limit: int = 100_000) -> list[str]:
-    """Symbols of notifications whose text has every word of `query` (FTS5 on SQLite)."""
-    words = tokens(query)
-    if not words:
-        return []
-    if connection.dialect.name != "sqlite":
-        from cyberreg.store.tables import NotificationTextRow
+def notifications_matching(dialect: str, query: str) -> Any:
+    """A subquery of the symbols of notifications whose text has every word of `query`, for use in
+    `symbol IN (...)` (FTS5 on SQLite; LIKE elsewhere until the tsvector index lands)."""
+    from cyberreg.store.tables import NotificationTextRow
 
-        like = select(NotificationTextRow.symbol).where(
+    words = tokens(query) or [""]
+    if dialect != "sqlite":
+        return select(NotificationTextRow.symbol).where(
             *[func.lower(NotificationTextRow.body).like(f"%{w}%") for w in words]
         )
-        return [str(symbol) for symbol in connection.execute(like).scalars()]
-    rows = connection.execute(
+    return (
         text(
             "SELECT t.symbol FROM notification_fts JOIN notification_text t ON t.id = notification_fts.rowid "
-            "WHERE notification_fts MATCH :match ORDER BY rank LIMIT :limit"
-        ),
-        {"match": _fts_query(words, "AND"), "limit": limit},
+            "WHERE notification_fts MATCH :match"
+        )
+        .bindparams(match=_fts_query(words, "AND"))
+        .columns(column("symbol", String))
     )
-    return [r[0] for r in rows]
+
+
+def search_notifications(connection: Connection, query: str) -> list[str]:
+    """Symbols of notifications whose text has every word of `query`."""
+    if not tokens(query):
+        return []
+    return [
+        str(s) for s in connection.execute(notifications_matching(connection.dialect.name, query)).scalars()
+    ]
